@@ -1,0 +1,61 @@
+"""API key authentication shared by the ninja and DRF bases.
+
+`Authorization: Basic base64(pk:sk)` resolves a key by its secret; `Authorization: Bearer pk`
+(public key alone) is accepted only where an endpoint allows it (score creation).
+"""
+
+import base64
+import binascii
+
+from django.http import HttpRequest
+
+from apps.core.access import Access, api_key_access
+from apps.core.errors import Unauthorized
+
+_HINT = "Confirm that you've configured the correct host."
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def parse_authorization(header: str) -> tuple[str, str, str]:
+    """Split an Authorization header into (scheme, public key, secret key); raise on anything malformed."""
+    if not header:
+        raise Unauthorized(f"No authorization header. {_HINT}")
+    scheme, _, value = header.strip().partition(" ")
+    scheme = scheme.lower()
+    value = value.strip()
+    if scheme == "bearer":
+        if not value:
+            raise Unauthorized(f"Invalid authorization header. {_HINT}")
+        return "bearer", value, ""
+    if scheme != "basic":
+        raise Unauthorized(f"Invalid authorization header: use Basic or Bearer. {_HINT}")
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise Unauthorized(f"Invalid authorization header. {_HINT}") from None
+    # Split on the first colon only: a colon inside the secret must not truncate it.
+    public, sep, secret = decoded.partition(":")
+    if not sep or not public or not secret:
+        raise Unauthorized(f"Invalid authorization header. {_HINT}")
+    return "basic", public, secret
+
+
+def authenticate_api_key(request: HttpRequest, *, allow_bearer: bool = False) -> Access:
+    """Access of the API key in the request's Authorization header; Unauthorized otherwise."""
+    from apps.apikeys.services import api_key_authenticate, api_key_find_public
+
+    scheme, public, secret = parse_authorization(request.headers.get("Authorization", ""))
+    if scheme == "bearer":
+        if not allow_bearer:
+            raise Unauthorized(f"Invalid authorization header: this endpoint needs Basic auth with the secret key. {_HINT}")
+        key = api_key_find_public(public)
+        if key is None:
+            raise Unauthorized(f"Invalid public key. {_HINT}")
+        return api_key_access(key, bearer_only=True, ip=client_ip(request))
+    key = api_key_authenticate(secret)
+    if key is None:
+        raise Unauthorized(f"Invalid credentials. {_HINT}")
+    return api_key_access(key, ip=client_ip(request))

@@ -1,0 +1,26 @@
+"""GET /api/public/health: liveness for load balancers and the SDKs, without auth."""
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest
+from ninja import Schema
+
+from apps.core.api import PUBLIC, TenantRouter
+
+router = TenantRouter(tags=["Health"])
+
+
+class HealthResponse(Schema):
+    status: str
+    version: str
+
+
+@router.get("/health", scope=PUBLIC, response={200: HealthResponse, 503: HealthResponse})
+def health(request: HttpRequest):
+    """OK when the database answers; 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return 503, {"status": "Database unavailable", "version": settings.LANGOPS_VERSION}
+    return 200, {"status": "OK", "version": settings.LANGOPS_VERSION}

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from apps.apikeys import views as apikey_views
+from apps.projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("<str:project_id>/", views.ProjectOverviewView.as_view(), name="overview"),
+    path("<str:project_id>/settings/", views.ProjectSettingsView.as_view(), name="settings"),
+    path("<str:project_id>/settings/delete/", views.ProjectDeleteView.as_view(), name="delete"),
+    path("<str:project_id>/settings/members/", views.ProjectMembersView.as_view(), name="members"),
+    path("<str:project_id>/settings/api-keys/", apikey_views.ProjectApiKeysView.as_view(), name="api_keys"),
+    path(
+        "<str:project_id>/settings/api-keys/<str:key_id>/revoke/",
+        apikey_views.ProjectApiKeyRevokeView.as_view(),
+        name="api_key_revoke",
+    ),
+]

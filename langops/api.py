@@ -1,0 +1,59 @@
+"""The typed public API (django-ninja) under /api/public/, with Langfuse's error shapes."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from apps.core.errors import LangOpsError
+
+api = NinjaAPI(
+    title="LangOps public API",
+    version="1",
+    description="Langfuse-compatible public API. Authenticate with Basic auth: public key as user, secret key as password.",
+    urls_namespace="public_api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+def _error(request: HttpRequest, status: int, message: str, error: object) -> HttpResponse:
+    return api.create_response(request, {"message": message, "error": error}, status=status)
+
+
+@api.exception_handler(LangOpsError)
+def on_langops_error(request: HttpRequest, exc: LangOpsError) -> HttpResponse:
+    return _error(request, exc.status, exc.message, exc.error)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    issues = [
+        {"path": [str(part) for part in item.get("loc", [])], "message": item.get("msg", ""), "code": item.get("type")}
+        for item in exc.errors
+    ]
+    return _error(request, 400, "Invalid request data", issues)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "Unauthorized. Confirm that you've configured the correct host.", "UnauthorizedError")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc), "HttpError")
+
+
+def _mount() -> None:
+    from apps.apikeys.api import router as apikeys_router
+    from apps.core.health import router as health_router
+    from apps.organizations.api import router as organizations_router
+    from apps.projects.api import router as projects_router
+
+    api.add_router("", health_router)
+    api.add_router("", projects_router)
+    api.add_router("", apikeys_router)
+    api.add_router("", organizations_router)
+
+
+_mount()

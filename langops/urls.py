@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from apps.organizations.views import HomeView, InviteAcceptView
+from langops.api import api
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("organization/", include("apps.organizations.urls")),
+    path("project/", include("apps.projects.urls")),
+    path("invites/<str:token>/", InviteAcceptView.as_view(), name="invite_accept"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/public/", api.urls),
+]
