@@ -19,7 +19,12 @@ def _render_keys(view: ConsoleView, request: HttpRequest, template: str) -> Http
     return render(
         request,
         template,
-        {"keys": api_key_list(access=view.access, project=project), "new_key": new_key, "public_url": settings.LANGOPS_PUBLIC_URL},
+        {
+            "keys": api_key_list(access=view.access, project=project),
+            "new_key": new_key,
+            "can_write": view.access.has("apikeys:write"),
+            "public_url": settings.LANGOPS_PUBLIC_URL,
+        },
     )
 
 

@@ -7,6 +7,8 @@ organization role for that project only.
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     OWNER = "OWNER"
@@ -16,7 +18,8 @@ class Role(StrEnum):
 
 
 ROLE_RANK: dict[Role, int] = {Role.VIEWER: 1, Role.MEMBER: 2, Role.ADMIN: 3, Role.OWNER: 4}
-ROLE_CHOICES = [(role.value, role.value.title()) for role in sorted(Role, key=ROLE_RANK.get, reverse=True)]
+ROLE_LABELS = {Role.OWNER: _("Owner"), Role.ADMIN: _("Admin"), Role.MEMBER: _("Member"), Role.VIEWER: _("Viewer")}
+ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in sorted(Role, key=ROLE_RANK.get, reverse=True)]
 
 # Scopes that concern the project's data (traces, prompts, ...). Later features add theirs here.
 _PROJECT_READ = {"project:read", "traces:read", "scores:read", "prompts:read", "datasets:read"}
