@@ -182,6 +182,7 @@ USE_TZ = True
 # --- Static and media ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from here after collectstatic
 # Third-party assets come from npm (package.json); only their dist folders are served.
 STATICFILES_DIRS = [
     BASE_DIR / "static",

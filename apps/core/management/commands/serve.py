@@ -1,0 +1,69 @@
+"""Run the web server (gunicorn) and the background worker with its scheduler, supervised.
+
+One command for the embedded mode and for a single machine: if any process dies, the others
+are stopped and the command exits non-zero, so a supervisor (or the user) sees it.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the console, public API and background jobs (gunicorn + Celery worker with beat)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", default=os.environ.get("PORT", "3000"))
+        parser.add_argument("--web-workers", type=int, default=None)
+        parser.add_argument("--worker-concurrency", type=int, default=2)
+
+    def handle(self, *args, **options) -> None:
+        # Embedded mode keeps caches in process memory: one web process with threads.
+        web_workers = options["web_workers"] or (1 if not settings.REDIS_URL else (os.cpu_count() or 1) + 1)
+        bin_dir = os.path.dirname(sys.executable)
+        commands = {
+            "web": [
+                os.path.join(bin_dir, "gunicorn"), "langops.wsgi:application",
+                "--bind", f"{options['host']}:{options['port']}",
+                "--workers", str(web_workers), "--threads", "8", "--worker-class", "gthread",
+                "--access-logfile", "-", "--timeout", "60",
+            ],
+            "worker": [
+                os.path.join(bin_dir, "celery"), "-A", "langops", "worker", "--beat",
+                "--queues", "default,ingestion,evals,exports",
+                "--concurrency", str(options["worker_concurrency"]), "--loglevel", "INFO",
+                "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+            ],
+        }
+        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        stopping = False
+
+        def stop(*_args) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    self.stderr.write(f"{name} exited with code {process.returncode}; stopping LangOps")
+                    exit_code = process.returncode or 1
+                    stopping = True
+            time.sleep(0.5)
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        sys.exit(exit_code)
