@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
-from ninja import Schema
+from ninja import Schema, Status
 
 from apps.core.api import PUBLIC, TenantRouter
 
@@ -22,5 +22,5 @@ def health(request: HttpRequest):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return 503, {"status": "Database unavailable", "version": settings.LANGOPS_VERSION}
-    return 200, {"status": "OK", "version": settings.LANGOPS_VERSION}
+        return Status(503, {"status": "Database unavailable", "version": settings.LANGOPS_VERSION})
+    return Status(200, {"status": "OK", "version": settings.LANGOPS_VERSION})

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Schema
+from ninja import Schema, Status
 from pydantic import ConfigDict
 
 from apps.core.api import TenantRouter
@@ -82,6 +82,6 @@ def project_update(request: HttpRequest, project_id: str, body: ProjectUpdateIn)
 @router.delete("/projects/{project_id}", scope="projects:delete", response={202: ProjectDeletionOut})
 def project_delete(request: HttpRequest, project_id: str):
     services.project_delete(access=request.auth, project_id=project_id)
-    return 202, {"success": True, "message": "Project deletion has been queued"}
+    return Status(202, {"success": True, "message": "Project deletion has been queued"})
 
 

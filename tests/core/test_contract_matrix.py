@@ -1,0 +1,241 @@
+"""The contract matrix, generated from the role table (apps/core/roles.py).
+
+For every console view and method: anonymous -> login redirect, a member of another
+organization -> 404, every role below the lowest role holding the scope -> 403, and that lowest
+role succeeds. For every API operation: no key -> 401, another organization's key -> 404 on its
+project-addressed routes, a key of the wrong level -> 403, the right key succeeds.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.messages import constants as message_levels
+from django.urls import reverse
+
+from apps.core.access import system_access
+from apps.core.roles import ORGANIZATION_KEY_SCOPES, PROJECT_KEY_SCOPES, ROLE_RANK, Role, lowest_role_with
+from apps.organizations.services import invite_create
+from apps.projects.models import ProjectMembership
+from tests import routes
+from tests.conftest import Tenant, client_for
+
+pytestmark = pytest.mark.core
+
+
+@dataclass
+class ConsoleCase:
+    level: str  # "organization" or "project"
+    extra: Callable[[Tenant], dict] = lambda t: {}
+    post: Callable[[Tenant], dict] = lambda t: {}
+
+
+def _invite_id(t: Tenant) -> dict:
+    invite, _ = invite_create(access=system_access(t.organization), email="invitee@example.com", role="VIEWER")
+    return {"invite_id": invite.id}
+
+
+CONSOLE: dict[str, ConsoleCase] = {
+    "organizations:detail": ConsoleCase("organization", post=lambda t: {"name": "Created in matrix"}),
+    "organizations:settings": ConsoleCase("organization", post=lambda t: {"name": "Renamed org"}),
+    "organizations:delete": ConsoleCase("organization", post=lambda t: {"confirm": t.organization.name}),
+    "organizations:members": ConsoleCase("organization", post=lambda t: {"email": "new@example.com", "role": "VIEWER"}),
+    "organizations:member_role": ConsoleCase(
+        "organization", extra=lambda t: {"user_id": t.users[Role.VIEWER].id}, post=lambda t: {"role": "MEMBER"}
+    ),
+    "organizations:member_remove": ConsoleCase("organization", extra=lambda t: {"user_id": t.users[Role.VIEWER].id}),
+    "organizations:invite_revoke": ConsoleCase("organization", extra=_invite_id),
+    "organizations:api_keys": ConsoleCase("organization", post=lambda t: {"note": "matrix"}),
+    "organizations:api_key_revoke": ConsoleCase("organization", extra=lambda t: {"key_id": t.org_key.id}),
+    "organizations:audit": ConsoleCase("organization"),
+    "projects:overview": ConsoleCase("project"),
+    "projects:settings": ConsoleCase("project", post=lambda t: {"name": "Renamed project"}),
+    "projects:delete": ConsoleCase("project", post=lambda t: {"confirm": t.project.name}),
+    "projects:members": ConsoleCase(
+        "project", post=lambda t: {"user_id": t.users[Role.VIEWER].id, "role": "MEMBER"}
+    ),
+    "projects:api_keys": ConsoleCase("project", post=lambda t: {"note": "matrix"}),
+    "projects:api_key_revoke": ConsoleCase("project", extra=lambda t: {"key_id": t.project_key.id}),
+}
+# Views that need a signed-in user but no tenant: only the anonymous check applies.
+USER_LEVEL = {"home", "organizations:create", "accounts:password", "invite_accept"}
+
+
+def _console_matrix() -> list[tuple[str, str]]:
+    return sorted(
+        (route.name, method)
+        for route in routes.console_routes()
+        if route.view_class.level != "user"
+        for method in route.view_class.handled_methods()
+    )
+
+
+def _url(name: str, t: Tenant) -> str:
+    case = CONSOLE[name]
+    kwargs = {"org_id": t.organization.id} if case.level == "organization" else {"project_id": t.project.id}
+    return reverse(name, kwargs={**kwargs, **case.extra(t)})
+
+
+def _call(client, method: str, name: str, t: Tenant):
+    url = _url(name, t)
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, CONSOLE[name].post(t))
+
+
+def _required(name: str, method: str) -> str:
+    view_class = next(r.view_class for r in routes.console_routes() if r.name == name)
+    return view_class.required_scope(method)
+
+
+def test_matrix_covers_every_console_view():
+    names = {r.name for r in routes.console_routes()}
+    tenant_views = {r.name for r in routes.console_routes() if r.view_class.level != "user"}
+    assert tenant_views == set(CONSOLE)
+    assert names - tenant_views == USER_LEVEL
+
+
+@pytest.mark.parametrize(("name", "method"), _console_matrix())
+def test_console_anonymous_is_sent_to_login(name, method, tenant, client):
+    response = _call(client, method, name, tenant)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("name", sorted(USER_LEVEL))
+def test_user_level_views_need_login(name, client):
+    url = reverse(name, kwargs={"token": "x"} if name == "invite_accept" else None)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize(("name", "method"), _console_matrix())
+def test_console_other_organization_gets_404(name, method, tenant, other_tenant):
+    outsider = client_for(other_tenant.users[Role.OWNER])
+    assert _call(outsider, method, name, tenant).status_code == 404
+
+
+@pytest.mark.parametrize(("name", "method"), _console_matrix())
+def test_console_roles_below_the_scope_get_403(name, method, tenant):
+    minimum = lowest_role_with(_required(name, method))
+    below = [role for role in Role if ROLE_RANK[role] < ROLE_RANK[minimum]]
+    for role in below:
+        response = _call(client_for(tenant.users[role]), method, name, tenant)
+        assert response.status_code == 403, f"{role} got {response.status_code}"
+
+
+@pytest.mark.parametrize(("name", "method"), _console_matrix())
+def test_console_lowest_allowed_role_succeeds(name, method, tenant):
+    minimum = lowest_role_with(_required(name, method))
+    response = _call(client_for(tenant.users[minimum]), method, name, tenant)
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 302:
+        assert not response["Location"].startswith(reverse("accounts:login"))
+    errors = [m for m in response.wsgi_request._messages if m.level == message_levels.ERROR]
+    assert errors == []
+
+
+def test_viewer_holds_no_write_scope():
+    """The matrix's "viewer writing gets 403" rests on this property of the role table."""
+    from apps.core.roles import scopes_for
+
+    assert not [s for s in scopes_for(Role.VIEWER) if s.endswith((":write", ":create", ":delete", ":owner"))]
+
+
+# --- Public API -------------------------------------------------------------------------------
+
+
+@dataclass
+class ApiCase:
+    body: Callable[[Tenant], dict | None] = lambda t: None
+    setup: Callable[[Tenant], None] = lambda t: None
+    statuses: set = field(default_factory=lambda: {200})
+
+
+def _override_viewer(t: Tenant) -> None:
+    ProjectMembership.objects.create(project=t.project, user=t.users[Role.VIEWER], role=Role.ADMIN)
+
+
+API: dict[tuple[str, str], ApiCase] = {
+    ("GET", "/projects"): ApiCase(),
+    ("POST", "/projects"): ApiCase(body=lambda t: {"name": "Made by a key"}),
+    ("PUT", "/projects/{project_id}"): ApiCase(body=lambda t: {"name": "Renamed by a key"}),
+    ("DELETE", "/projects/{project_id}"): ApiCase(statuses={202}),
+    ("GET", "/projects/{project_id}/apiKeys"): ApiCase(),
+    ("POST", "/projects/{project_id}/apiKeys"): ApiCase(body=lambda t: {"note": "from the API"}),
+    ("DELETE", "/projects/{project_id}/apiKeys/{key_id}"): ApiCase(),
+    ("GET", "/organizations/apiKeys"): ApiCase(),
+    ("GET", "/organizations/memberships"): ApiCase(),
+    ("PUT", "/organizations/memberships"): ApiCase(
+        body=lambda t: {"userId": t.users[Role.VIEWER].id, "role": "MEMBER"}
+    ),
+    ("DELETE", "/organizations/memberships"): ApiCase(body=lambda t: {"userId": t.users[Role.VIEWER].id}),
+    ("GET", "/projects/{project_id}/memberships"): ApiCase(),
+    ("PUT", "/projects/{project_id}/memberships"): ApiCase(
+        body=lambda t: {"userId": t.users[Role.VIEWER].id, "role": "ADMIN"}
+    ),
+    ("DELETE", "/projects/{project_id}/memberships"): ApiCase(
+        body=lambda t: {"userId": t.users[Role.VIEWER].id}, setup=_override_viewer
+    ),
+    ("GET", "/organizations/projects"): ApiCase(),
+}
+
+
+def _api_matrix() -> list[tuple[str, str, str]]:
+    return sorted(
+        (op.method, op.path, op.scope)
+        for op in routes.api_operations()
+        if (op.method, op.path) not in routes.PUBLIC_OPERATIONS
+    )
+
+
+def _api_call(client, method: str, path: str, t: Tenant, *, auth: str | None, key_id: str | None = None):
+    url = "/api/public" + path.format(project_id=t.project.id, key_id=key_id or t.project_key.id)
+    case = API[(method, path)]
+    body = case.body(t)
+    headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
+    kwargs = {"data": body, "content_type": "application/json"} if body is not None else {}
+    return getattr(client, method.lower())(url, **kwargs, **headers)
+
+
+def _right_key(t: Tenant, scope: str):
+    return t.project_key if scope in PROJECT_KEY_SCOPES else t.org_key
+
+
+def _wrong_key(t: Tenant, scope: str):
+    return t.org_key if scope in PROJECT_KEY_SCOPES else t.project_key
+
+
+def test_matrix_covers_every_api_operation():
+    assert {(m, p) for m, p, _ in _api_matrix()} == set(API)
+
+
+@pytest.mark.parametrize(("method", "path", "scope"), _api_matrix())
+def test_api_without_credentials_is_401(method, path, scope, tenant, api_client):
+    response = _api_call(api_client, method, path, tenant, auth=None)
+    assert response.status_code == 401
+    assert "message" in response.json()
+
+
+@pytest.mark.parametrize(("method", "path", "scope"), _api_matrix())
+def test_api_key_of_the_wrong_level_is_403(method, path, scope, tenant, api_client):
+    assert (scope in PROJECT_KEY_SCOPES) != (scope in ORGANIZATION_KEY_SCOPES), "each scope has one key level"
+    response = _api_call(api_client, method, path, tenant, auth=_wrong_key(tenant, scope).header)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "scope"), [case for case in _api_matrix() if "{project_id}" in case[1]]
+)
+def test_api_other_organizations_project_is_404(method, path, scope, tenant, other_tenant, api_client):
+    API[(method, path)].setup(tenant)
+    outsider = _right_key(other_tenant, scope)
+    response = _api_call(api_client, method, path, tenant, auth=outsider.header)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(("method", "path", "scope"), _api_matrix())
+def test_api_right_key_succeeds(method, path, scope, tenant, api_client):
+    API[(method, path)].setup(tenant)
+    response = _api_call(api_client, method, path, tenant, auth=_right_key(tenant, scope).header)
+    assert response.status_code in API[(method, path)].statuses, response.content
