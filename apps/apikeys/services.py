@@ -83,7 +83,7 @@ def api_key_create(
             project_id=project.id if project else None, after=_key_state(key),
         )
         # A cached "unknown secret" answer must not outlive the key's creation.
-        transaction.on_commit(lambda: cache.delete(_CACHE_PREFIX + hashed))
+        api_key_forget_cached([hashed])
     return key, secret_key
 
 
@@ -113,7 +113,7 @@ def api_key_revoke(*, access: Access, key_id: str, project: Project | None) -> A
             project_id=key.project_id, before=_key_state(key),
         )
         hashed = key.secret_hash
-        transaction.on_commit(lambda: api_key_forget_cached([hashed]))
+        api_key_forget_cached([hashed])
     return key
 
 
@@ -122,11 +122,15 @@ def api_keys_revoke_for_project(*, project: Project) -> None:
     keys = ApiKey.objects.filter(project=project, revoked_at__isnull=True)
     hashes = list(keys.values_list("secret_hash", flat=True))
     keys.update(revoked_at=timezone.now())
-    transaction.on_commit(lambda: api_key_forget_cached(hashes))
+    api_key_forget_cached(hashes)
 
 
 def api_key_forget_cached(hashes: Iterable[str]) -> None:
-    cache.delete_many([_CACHE_PREFIX + h for h in hashes])
+    """Drop cached lookups now and again after commit: a request racing the revoking
+    transaction could otherwise re-cache the key before the revocation is visible."""
+    keys = [_CACHE_PREFIX + h for h in hashes]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def api_key_authenticate(secret: str) -> ApiKey | None:

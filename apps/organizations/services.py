@@ -77,7 +77,7 @@ def organization_delete(*, access: Access) -> None:
             before={"name": organization.name},
         )
         organization.delete()
-        transaction.on_commit(lambda: api_key_forget_cached(hashes))
+        api_key_forget_cached(hashes)
 
 
 def membership_set_role(*, access: Access, user_id: str, role: object) -> Membership:
