@@ -15,6 +15,9 @@ from langops.settings.base import CACHES, REDIS_URL  # noqa: E402
 
 _worker = _os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 if REDIS_URL:
-    _db = 10 + int(_worker.removeprefix("gw") or 0)
+    _n = int(_worker.removeprefix("gw") or 0)
+    _db = 2 + 2 * _n  # Redis has 16 databases: 2,4,6,... for caches, 3,5,7,... for brokers
     _base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
     CACHES = {**CACHES, "default": {**CACHES["default"], "LOCATION": f"{_base}/{_db}"}}
+    # The broker gets its own database too: clearing the cache must not drop queued tasks.
+    CELERY_BROKER_URL = f"{_base}/{_db + 1}"
