@@ -16,12 +16,33 @@ def celery_worker(queues: str = "default,ingestion,evals,exports") -> Iterator[s
     """Start `celery worker` against the test database and broker; stop it afterwards."""
     database = connection.settings_dict
     url = f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-           "DJANGO_SETTINGS_MODULE": "langops.settings.test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "DJANGO_SETTINGS_MODULE": "langops.settings.test",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "langops", "worker", "--pool", "solo", "--queues", queues,
-         "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "langops",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queues,
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         yield process

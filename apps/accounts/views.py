@@ -21,8 +21,12 @@ def _login_limited(request: HttpRequest) -> bool:
     rate = settings.LOGIN_RATE_LIMIT
     by_ip = is_ratelimited(request, group="login-ip", key="ip", rate=rate, method="POST", increment=True)
     by_user = is_ratelimited(
-        request, group="login-user", key=lambda g, r: (r.POST.get("username") or "").lower(), rate=rate,
-        method="POST", increment=True,
+        request,
+        group="login-user",
+        key=lambda g, r: (r.POST.get("username") or "").lower(),
+        rate=rate,
+        method="POST",
+        increment=True,
     )
     return by_ip or by_user
 
@@ -82,5 +86,3 @@ class PasswordChangeView(ConsoleView):
             messages.success(request, _("Your password was changed."))
             return redirect("accounts:password")
         return render(request, "accounts/password.html", {"form": form}, status=400)
-
-

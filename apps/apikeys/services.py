@@ -79,8 +79,12 @@ def api_key_create(
             created_by=access.user,
         )
         audit_record(
-            access=access, action="apikey.create", target_type="api_key", target_id=key.id,
-            project_id=project.id if project else None, after=_key_state(key),
+            access=access,
+            action="apikey.create",
+            target_type="api_key",
+            target_id=key.id,
+            project_id=project.id if project else None,
+            after=_key_state(key),
         )
         # A cached "unknown secret" answer must not outlive the key's creation.
         api_key_forget_cached([hashed])
@@ -109,8 +113,12 @@ def api_key_revoke(*, access: Access, key_id: str, project: Project | None) -> A
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
         audit_record(
-            access=access, action="apikey.revoke", target_type="api_key", target_id=key.id,
-            project_id=key.project_id, before=_key_state(key),
+            access=access,
+            action="apikey.revoke",
+            target_type="api_key",
+            target_id=key.id,
+            project_id=key.project_id,
+            before=_key_state(key),
         )
         hashed = key.secret_hash
         api_key_forget_cached([hashed])

@@ -50,7 +50,9 @@ def authenticate_api_key(request: HttpRequest, *, allow_bearer: bool = False) ->
     scheme, public, secret = parse_authorization(request.headers.get("Authorization", ""))
     if scheme == "bearer":
         if not allow_bearer:
-            raise Unauthorized(f"Invalid authorization header: this endpoint needs Basic auth with the secret key. {_HINT}")
+            raise Unauthorized(
+                f"Invalid authorization header: this endpoint needs Basic auth with the secret key. {_HINT}"
+            )
         key = api_key_find_public(public)
         if key is None:
             raise Unauthorized(f"Invalid public key. {_HINT}")

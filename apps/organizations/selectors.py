@@ -10,11 +10,7 @@ def membership_for(*, user, organization_id: str) -> Membership | None:
     """The user's membership in the organization, with the organization loaded, or None."""
     if not user.is_authenticated:
         return None
-    return (
-        Membership.objects.select_related("organization")
-        .filter(user=user, organization_id=organization_id)
-        .first()
-    )
+    return Membership.objects.select_related("organization").filter(user=user, organization_id=organization_id).first()
 
 
 def organization_list_for_user(*, user) -> QuerySet[Organization]:

@@ -42,7 +42,10 @@ def organization_create(*, user, name: str, ip: str | None = None) -> Organizati
         Membership.objects.create(organization=organization, user=user, role=Role.OWNER)
         access = Access(organization=organization, role=Role.OWNER, scopes=scopes_for(Role.OWNER), user=user, ip=ip)
         audit_record(
-            access=access, action="organization.create", target_type="organization", target_id=organization.id,
+            access=access,
+            action="organization.create",
+            target_type="organization",
+            target_id=organization.id,
             after={"name": name},
         )
     return organization
@@ -58,8 +61,12 @@ def organization_rename(*, access: Access, name: str) -> Organization:
         organization.name = name
         organization.save(update_fields=["name", "updated_at"])
         audit_record(
-            access=access, action="organization.rename", target_type="organization", target_id=organization.id,
-            before=before, after={"name": name},
+            access=access,
+            action="organization.rename",
+            target_type="organization",
+            target_id=organization.id,
+            before=before,
+            after={"name": name},
         )
     return organization
 
@@ -73,7 +80,10 @@ def organization_delete(*, access: Access) -> None:
         organization = Organization.objects.select_for_update().get(id=access.organization.id)
         hashes = list(organization.api_keys.values_list("secret_hash", flat=True))
         audit_record(
-            access=access, action="organization.delete", target_type="organization", target_id=organization.id,
+            access=access,
+            action="organization.delete",
+            target_type="organization",
+            target_id=organization.id,
             before={"name": organization.name},
         )
         organization.delete()
@@ -98,7 +108,10 @@ def membership_set_role(*, access: Access, user_id: str, role: object) -> Member
             access.require_can_manage(None, new_role)
             membership = Membership.objects.create(organization=access.organization, user=user, role=new_role)
             audit_record(
-                access=access, action="member.add", target_type="user", target_id=user.id,
+                access=access,
+                action="member.add",
+                target_type="user",
+                target_id=user.id,
                 after={"email": user.email, "role": new_role},
             )
             return membership
@@ -111,8 +124,12 @@ def membership_set_role(*, access: Access, user_id: str, role: object) -> Member
         membership.role = new_role
         membership.save(update_fields=["role", "updated_at"])
         audit_record(
-            access=access, action="member.role_change", target_type="user", target_id=membership.user_id,
-            before={"role": current}, after={"role": new_role},
+            access=access,
+            action="member.role_change",
+            target_type="user",
+            target_id=membership.user_id,
+            before={"role": current},
+            after={"role": new_role},
         )
     return membership
 
@@ -141,7 +158,10 @@ def membership_remove(*, access: Access, user_id: str) -> None:
         project_overrides_clear(organization=access.organization, user_id=user_id)
         membership.delete()
         audit_record(
-            access=access, action="member.remove", target_type="user", target_id=user_id,
+            access=access,
+            action="member.remove",
+            target_type="user",
+            target_id=user_id,
             before={"email": membership.user.email, "role": current},
         )
 
@@ -175,7 +195,10 @@ def invite_create(*, access: Access, email: str, role: object) -> tuple[Invite, 
             expires_at=timezone.now() + timedelta(days=settings.INVITE_TTL_DAYS),
         )
         audit_record(
-            access=access, action="invite.create", target_type="invite", target_id=invite.id,
+            access=access,
+            action="invite.create",
+            target_type="invite",
+            target_id=invite.id,
             after={"email": email, "role": new_role},
         )
     return invite, token
@@ -190,9 +213,12 @@ def invite_find(*, token: str) -> Invite | None:
 def invite_accept(*, user, token: str, ip: str | None = None) -> Membership:
     """Accept an invitation as `user`; the invite must be addressed to the user's e-mail."""
     with transaction.atomic():
-        invite = Invite.objects.select_for_update().select_related("organization").filter(
-            token_hash=_token_hash(token)
-        ).first()
+        invite = (
+            Invite.objects.select_for_update()
+            .select_related("organization")
+            .filter(token_hash=_token_hash(token))
+            .first()
+        )
         if invite is None or not invite.is_open:
             raise NotFound("This invitation is invalid or has expired")
         if invite.email.lower() != user.email.lower():
@@ -203,11 +229,17 @@ def invite_accept(*, user, token: str, ip: str | None = None) -> Membership:
         invite.accepted_at = timezone.now()
         invite.save(update_fields=["accepted_at"])
         access = Access(
-            organization=invite.organization, role=Role(membership.role), scopes=scopes_for(membership.role),
-            user=user, ip=ip,
+            organization=invite.organization,
+            role=Role(membership.role),
+            scopes=scopes_for(membership.role),
+            user=user,
+            ip=ip,
         )
         audit_record(
-            access=access, action="invite.accept", target_type="invite", target_id=invite.id,
+            access=access,
+            action="invite.accept",
+            target_type="invite",
+            target_id=invite.id,
             after={"email": user.email, "role": membership.role, "created": created},
         )
     return membership
@@ -223,7 +255,9 @@ def invite_revoke(*, access: Access, invite_id: str) -> None:
         access.require_can_manage(Role(invite.role), None)
         invite.delete()
         audit_record(
-            access=access, action="invite.revoke", target_type="invite", target_id=invite_id,
+            access=access,
+            action="invite.revoke",
+            target_type="invite",
+            target_id=invite_id,
             before={"email": invite.email, "role": invite.role},
         )
-

@@ -103,7 +103,9 @@ class MembersView(ConsoleView):
             access=self.access, email=request.POST.get("email", ""), role=request.POST.get("role", "")
         )
         request.session["invite_link"] = request.build_absolute_uri(reverse("invite_accept", args=[token]))
-        messages.success(request, _("Invitation created for %(email)s. Send them the link below.") % {"email": invite.email})
+        messages.success(
+            request, _("Invitation created for %(email)s. Send them the link below.") % {"email": invite.email}
+        )
         return redirect("organizations:members", org_id=org_id)
 
 

@@ -83,5 +83,3 @@ def project_update(request: HttpRequest, project_id: str, body: ProjectUpdateIn)
 def project_delete(request: HttpRequest, project_id: str):
     services.project_delete(access=request.auth, project_id=project_id)
     return Status(202, {"success": True, "message": "Project deletion has been queued"})
-
-

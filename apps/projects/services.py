@@ -40,8 +40,12 @@ def project_create(*, access: Access, name: str, metadata: object = None, retent
                 organization=access.organization, name=name, metadata=metadata, retention_days=retention_days
             )
             audit_record(
-                access=access, action="project.create", target_type="project", target_id=project.id,
-                project_id=project.id, after=_project_state(project),
+                access=access,
+                action="project.create",
+                target_type="project",
+                target_id=project.id,
+                project_id=project.id,
+                after=_project_state(project),
             )
     except IntegrityError as exc:  # a concurrent create won the race for the name
         raise Conflict(f"A project named '{name}' already exists in this organization") from exc
@@ -65,8 +69,13 @@ def project_update(
             project.retention_days = clean_retention(retention)
         project.save()
         audit_record(
-            access=access, action="project.update", target_type="project", target_id=project.id,
-            project_id=project.id, before=before, after=_project_state(project),
+            access=access,
+            action="project.update",
+            target_type="project",
+            target_id=project.id,
+            project_id=project.id,
+            before=before,
+            after=_project_state(project),
         )
     return project
 
@@ -83,8 +92,12 @@ def project_delete(*, access: Access, project_id: str) -> None:
         project.save(update_fields=["deleted_at", "updated_at"])
         api_keys_revoke_for_project(project=project)
         audit_record(
-            access=access, action="project.delete", target_type="project", target_id=project.id,
-            project_id=project.id, before=_project_state(project),
+            access=access,
+            action="project.delete",
+            target_type="project",
+            target_id=project.id,
+            project_id=project.id,
+            before=_project_state(project),
         )
         transaction.on_commit(lambda: project_purge.delay(project_id=project.id))
 
@@ -108,8 +121,13 @@ def project_role_set(*, access: Access, project_id: str, user_id: str, role: obj
             project=project, user_id=user_id, defaults={"role": new_role}
         )
         audit_record(
-            access=access, action="project_member.role_change", target_type="user", target_id=user_id,
-            project_id=project.id, before=before, after={"role": new_role},
+            access=access,
+            action="project_member.role_change",
+            target_type="user",
+            target_id=user_id,
+            project_id=project.id,
+            before=before,
+            after={"role": new_role},
         )
     return override
 
@@ -125,8 +143,12 @@ def project_role_remove(*, access: Access, project_id: str, user_id: str) -> Non
         access.require_can_manage(override.role)
         override.delete()
         audit_record(
-            access=access, action="project_member.remove", target_type="user", target_id=user_id,
-            project_id=project.id, before={"role": override.role},
+            access=access,
+            action="project_member.remove",
+            target_type="user",
+            target_id=user_id,
+            project_id=project.id,
+            before={"role": override.role},
         )
 
 

@@ -53,9 +53,7 @@ class ProjectMembersView(ConsoleView):
         overrides = {
             o.user_id: o.role for o in selectors.project_override_list(access=self.access, project=self.access.project)
         }
-        rows = [
-            {"membership": m, "override": overrides.get(m.user_id)} for m in membership_list(access=self.access)
-        ]
+        rows = [{"membership": m, "override": overrides.get(m.user_id)} for m in membership_list(access=self.access)]
         return render(request, "projects/members.html", {"rows": rows, "roles": ROLE_CHOICES})
 
     def post(self, request: HttpRequest, project_id: str) -> HttpResponse:

@@ -54,7 +54,7 @@ def _b64(text: str) -> str:
         f"Basic {_b64(':only-secret')}",
         f"Basic {_b64('pk-lf-x:')}",
         "Digest abc",
-        f"Basic {base64.b64encode(bytes([0xff, 0xfe, 0x3a, 0x41])).decode()}",
+        f"Basic {base64.b64encode(bytes([0xFF, 0xFE, 0x3A, 0x41])).decode()}",
         f"Basic {_b64('pk-lf-unknown:sk-lf-unknown')}",
         f"Basic {_b64('pk:' + 's' * 5000)}",
         "Bearer pk-lf-not-allowed-here",
@@ -75,8 +75,10 @@ def test_colon_inside_secret_is_kept(tenant, api_client):
     from tests.conftest import basic_auth
 
     key, secret = api_key_create(
-        access=system_access(tenant.organization), project=tenant.project,
-        public_key="pk-lf-colon", secret_key="sk-lf-with:colon:inside-0123456789",
+        access=system_access(tenant.organization),
+        project=tenant.project,
+        public_key="pk-lf-colon",
+        secret_key="sk-lf-with:colon:inside-0123456789",
     )
     response = api_client.get("/api/public/projects", HTTP_AUTHORIZATION=basic_auth(key.public_key, secret))
     assert response.status_code == 200
@@ -89,7 +91,9 @@ def _post(api_client, path, key, body, method="post"):
 
 
 def test_create_project_with_organization_key(tenant, api_client):
-    response = _post(api_client, "/projects", tenant.org_key, {"name": "From API", "metadata": {"team": "ml"}, "retention": 30})
+    response = _post(
+        api_client, "/projects", tenant.org_key, {"name": "From API", "metadata": {"team": "ml"}, "retention": 30}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["name"] == "From API" and body["metadata"] == {"team": "ml"} and body["retentionDays"] == 30
@@ -158,8 +162,9 @@ def test_memberships_shapes(tenant, api_client):
     assert all(set(m) == {"userId", "role", "email", "name"} for m in memberships)
 
     viewer = tenant.users[Role.VIEWER]
-    response = _post(api_client, "/organizations/memberships", tenant.org_key,
-                     {"userId": viewer.id, "role": "MEMBER"}, method="put")
+    response = _post(
+        api_client, "/organizations/memberships", tenant.org_key, {"userId": viewer.id, "role": "MEMBER"}, method="put"
+    )
     assert response.json() == {"userId": viewer.id, "role": "MEMBER", "email": viewer.email, "name": viewer.name}
 
     path = f"/projects/{tenant.project.id}/memberships"

@@ -91,18 +91,31 @@ def test_organization_key_lifecycle_through_the_api(tenant, api_client):
 def test_predefined_key_pair_must_be_well_formed(tenant, api_client):
     path = f"/api/public/projects/{tenant.project.id}/apiKeys"
     org = tenant.org_key.header
-    bad = api_client.post(path, {"publicKey": "nope", "secretKey": "sk-lf-" + "x" * 30},
-                          content_type="application/json", HTTP_AUTHORIZATION=org)
+    bad = api_client.post(
+        path,
+        {"publicKey": "nope", "secretKey": "sk-lf-" + "x" * 30},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=org,
+    )
     assert bad.status_code == 400
-    only_one = api_client.post(path, {"publicKey": "pk-lf-abc"}, content_type="application/json",
-                               HTTP_AUTHORIZATION=org)
+    only_one = api_client.post(
+        path, {"publicKey": "pk-lf-abc"}, content_type="application/json", HTTP_AUTHORIZATION=org
+    )
     assert only_one.status_code == 400
-    good = api_client.post(path, {"publicKey": "pk-lf-fixed", "secretKey": "sk-lf-" + "s" * 30},
-                           content_type="application/json", HTTP_AUTHORIZATION=org)
+    good = api_client.post(
+        path,
+        {"publicKey": "pk-lf-fixed", "secretKey": "sk-lf-" + "s" * 30},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=org,
+    )
     assert good.status_code == 200
     assert _projects(api_client, basic_auth("pk-lf-fixed", "sk-lf-" + "s" * 30)).status_code == 200
-    dup = api_client.post(path, {"publicKey": "pk-lf-fixed", "secretKey": "sk-lf-" + "t" * 30},
-                          content_type="application/json", HTTP_AUTHORIZATION=org)
+    dup = api_client.post(
+        path,
+        {"publicKey": "pk-lf-fixed", "secretKey": "sk-lf-" + "t" * 30},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=org,
+    )
     assert dup.status_code == 409
 
 

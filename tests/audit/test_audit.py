@@ -35,8 +35,14 @@ def test_each_service_writes_its_entry(tenant):
     owner.post(reverse("organizations:member_remove", args=[org_id, viewer_id]))
     actions = set(AuditEntry.objects.filter(organization_id=org_id).values_list("action", flat=True))
     assert actions >= {
-        "project.create", "project.update", "apikey.create", "apikey.revoke", "invite.create",
-        "member.role_change", "project_member.role_change", "member.remove",
+        "project.create",
+        "project.update",
+        "apikey.create",
+        "apikey.revoke",
+        "invite.create",
+        "member.role_change",
+        "project_member.role_change",
+        "member.remove",
     }
     project_entries = AuditEntry.objects.filter(project_id=project_id, action="apikey.revoke")
     assert project_entries.count() == 1

@@ -51,9 +51,7 @@ CONSOLE: dict[str, ConsoleCase] = {
     "projects:overview": ConsoleCase("project"),
     "projects:settings": ConsoleCase("project", post=lambda t: {"name": "Renamed project"}),
     "projects:delete": ConsoleCase("project", post=lambda t: {"confirm": t.project.name}),
-    "projects:members": ConsoleCase(
-        "project", post=lambda t: {"user_id": t.users[Role.VIEWER].id, "role": "MEMBER"}
-    ),
+    "projects:members": ConsoleCase("project", post=lambda t: {"user_id": t.users[Role.VIEWER].id, "role": "MEMBER"}),
     "projects:api_keys": ConsoleCase("project", post=lambda t: {"note": "matrix"}),
     "projects:api_key_revoke": ConsoleCase("project", extra=lambda t: {"key_id": t.project_key.id}),
 }
@@ -224,9 +222,7 @@ def test_api_key_of_the_wrong_level_is_403(method, path, scope, tenant, api_clie
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "scope"), [case for case in _api_matrix() if "{project_id}" in case[1]]
-)
+@pytest.mark.parametrize(("method", "path", "scope"), [case for case in _api_matrix() if "{project_id}" in case[1]])
 def test_api_other_organizations_project_is_404(method, path, scope, tenant, other_tenant, api_client):
     API[(method, path)].setup(tenant)
     outsider = _right_key(other_tenant, scope)

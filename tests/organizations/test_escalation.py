@@ -86,8 +86,9 @@ def test_member_cannot_create_an_api_key(tenant, member_client):
 
 def test_admin_cannot_invite_an_owner(tenant):
     admin = client_for(tenant.users[Role.ADMIN])
-    response = admin.post(reverse("organizations:members", args=[tenant.organization.id]),
-                          {"email": "boss@example.com", "role": "OWNER"})
+    response = admin.post(
+        reverse("organizations:members", args=[tenant.organization.id]), {"email": "boss@example.com", "role": "OWNER"}
+    )
     assert response.status_code == 403
 
 
@@ -103,8 +104,10 @@ def test_project_override_grants_scopes_on_that_project_only(tenant):
     from tests.factories import ProjectFactory
 
     owner = client_for(tenant.users[Role.OWNER])
-    owner.post(reverse("projects:members", args=[tenant.project.id]),
-               {"user_id": tenant.users[Role.VIEWER].id, "role": "ADMIN"})
+    owner.post(
+        reverse("projects:members", args=[tenant.project.id]),
+        {"user_id": tenant.users[Role.VIEWER].id, "role": "ADMIN"},
+    )
     other_project = ProjectFactory(organization=tenant.organization)
     viewer = client_for(tenant.users[Role.VIEWER])
     assert viewer.get(reverse("projects:api_keys", args=[tenant.project.id])).status_code == 200
@@ -128,7 +131,9 @@ def _api(client, method, path, key, body=None):
 
 def test_api_cannot_demote_the_last_owner(tenant, api_client):
     owner_id = tenant.users[Role.OWNER].id
-    response = _api(api_client, "put", "/organizations/memberships", tenant.org_key, {"userId": owner_id, "role": "ADMIN"})
+    response = _api(
+        api_client, "put", "/organizations/memberships", tenant.org_key, {"userId": owner_id, "role": "ADMIN"}
+    )
     assert response.status_code == 409
     response = _api(api_client, "delete", "/organizations/memberships", tenant.org_key, {"userId": owner_id})
     assert response.status_code == 409
@@ -143,7 +148,9 @@ def test_api_rejects_invalid_roles(tenant, api_client):
 
 
 def test_api_cannot_add_a_user_that_does_not_exist(tenant, api_client):
-    response = _api(api_client, "put", "/organizations/memberships", tenant.org_key, {"userId": "nobody", "role": "MEMBER"})
+    response = _api(
+        api_client, "put", "/organizations/memberships", tenant.org_key, {"userId": "nobody", "role": "MEMBER"}
+    )
     assert response.status_code == 404
 
 

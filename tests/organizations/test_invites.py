@@ -80,7 +80,8 @@ def test_inviting_an_existing_member_is_refused(tenant):
 
 def test_invalid_email_is_refused(tenant):
     admin = client_for(tenant.users[Role.ADMIN])
-    response = admin.post(reverse("organizations:members", args=[tenant.organization.id]),
-                          {"email": "not an email", "role": "MEMBER"})
+    response = admin.post(
+        reverse("organizations:members", args=[tenant.organization.id]), {"email": "not an email", "role": "MEMBER"}
+    )
     assert any("valid e-mail" in str(m) for m in response.wsgi_request._messages)
     assert not Invite.objects.exists()

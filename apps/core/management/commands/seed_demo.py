@@ -47,7 +47,9 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
         organization = user.memberships.select_related("organization").first()
-        organization = organization.organization if organization else organization_create(user=user, name="Demo Organization")
+        organization = (
+            organization.organization if organization else organization_create(user=user, name="Demo Organization")
+        )
         access = user_access(user, organization_id=organization.id)
         project = organization.projects.filter(deleted_at__isnull=True).first() or project_create(
             access=access, name="Demo Project"
