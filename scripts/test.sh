@@ -18,6 +18,9 @@ pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/langops}"
 redis_url="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
 workers="${PYTEST_WORKERS:-2}"
 
+echo "== Lint"
+.venv/bin/ruff check apps langops tests
+
 echo "== PostgreSQL + Redis: whole suite"
 DATABASE_URL="$pg_url" REDIS_URL="$redis_url" \
   .venv/bin/python -m pytest -n "$workers" "$@"
