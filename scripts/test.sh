@@ -14,7 +14,8 @@ fi
 
 export DJANGO_SETTINGS_MODULE=langops.settings.test
 export LANGOPS_DATA_DIR="${LANGOPS_TEST_DATA_DIR:-$(mktemp -d)}"
-pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/langops}"
+# A database name of its own per run: concurrent runs (and leftovers of killed ones) never collide.
+pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/langops_run$$}"
 redis_url="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
 workers="${PYTEST_WORKERS:-2}"
 

@@ -133,6 +133,11 @@ def api_keys_revoke_for_project(*, project: Project) -> None:
     api_key_forget_cached(hashes)
 
 
+def api_keys_forget_cached_for(*, organization_id: str) -> None:
+    """Drop the cached keys of an organization whose names changed (keys carry them)."""
+    api_key_forget_cached(ApiKey.objects.filter(organization_id=organization_id).values_list("secret_hash", flat=True))
+
+
 def api_key_forget_cached(hashes: Iterable[str]) -> None:
     """Drop cached lookups now and again after commit: a request racing the revoking
     transaction could otherwise re-cache the key before the revocation is visible."""

@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from apps.apikeys.services import api_key_forget_cached, api_keys_forget_cached_for
 from apps.audit.services import audit_record
 from apps.core.access import Access
 from apps.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
@@ -60,6 +61,7 @@ def organization_rename(*, access: Access, name: str) -> Organization:
         before = {"name": organization.name}
         organization.name = name
         organization.save(update_fields=["name", "updated_at"])
+        api_keys_forget_cached_for(organization_id=organization.id)
         audit_record(
             access=access,
             action="organization.rename",
@@ -74,8 +76,6 @@ def organization_rename(*, access: Access, name: str) -> Organization:
 def organization_delete(*, access: Access) -> None:
     """Delete the organization with its projects and keys; the audit trail is kept."""
     access.require("organization:delete")
-    from apps.apikeys.services import api_key_forget_cached
-
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(id=access.organization.id)
         hashes = list(organization.api_keys.values_list("secret_hash", flat=True))

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.apikeys.services import api_keys_forget_cached_for
 from apps.audit.services import audit_record
 from apps.core.access import Access
 from apps.core.errors import Conflict, InvalidRequest, NotFound
@@ -68,6 +69,7 @@ def project_update(
         if retention is not _UNSET:
             project.retention_days = clean_retention(retention)
         project.save()
+        api_keys_forget_cached_for(organization_id=project.organization_id)
         audit_record(
             access=access,
             action="project.update",

@@ -24,7 +24,6 @@ LANGOPS_PUBLIC_URL = env_str("LANGOPS_PUBLIC_URL", "http://127.0.0.1:3000").rstr
 LANGOPS_VERSION = "0.1.0"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
