@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
     """One change to an organization's governance data, written in the change's transaction."""
 
     class ActorType(models.TextChoices):
-        USER = "user"
-        API_KEY = "api_key"
-        SYSTEM = "system"
+        USER = "user", _("User")
+        API_KEY = "api_key", _("API key")
+        SYSTEM = "system", _("System")
 
     # Plain ids, not foreign keys: the trail must outlive the project or key it mentions.
     organization_id = models.CharField(max_length=30, db_index=True)
