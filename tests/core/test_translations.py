@@ -16,5 +16,6 @@ def test_japanese_catalogue_is_complete(selection):
     output = subprocess.run(
         ["msgattrib", selection, "--no-obsolete", str(CATALOGUE)], capture_output=True, text=True, check=True
     ).stdout
-    entries = [line for line in output.splitlines() if line.startswith("msgid ") and line != 'msgid ""']
-    assert entries == [], f"{selection} entries in {CATALOGUE.name}: {entries}"
+    # msgattrib always prints the header entry; anything beyond it is a missing translation.
+    entries = [line for line in output.splitlines() if line.startswith("msgid ")]
+    assert len(entries) <= 1, f"{selection} entries in {CATALOGUE.name}:\n{output}"
