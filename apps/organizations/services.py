@@ -29,6 +29,16 @@ def _clean_role(value: object) -> Role:
     return role
 
 
+def _locked_membership(access: Access, user_id: str) -> Membership | None:
+    """The member's row, locked until the transaction ends (owner-count checks depend on it)."""
+    return (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(organization=access.organization, user_id=user_id)
+        .first()
+    )
+
+
 def _owner_count(organization: Organization) -> int:
     return Membership.objects.filter(organization=organization, role=Role.OWNER).count()
 
@@ -95,12 +105,7 @@ def membership_set_role(*, access: Access, user_id: str, role: object) -> Member
     access.require("members:write")
     new_role = _clean_role(role)
     with transaction.atomic():
-        membership = (
-            Membership.objects.select_for_update()
-            .select_related("user")
-            .filter(organization=access.organization, user_id=user_id)
-            .first()
-        )
+        membership = _locked_membership(access, user_id)
         if membership is None:
             user = User.objects.filter(id=user_id, is_active=True).first()
             if user is None:
@@ -140,12 +145,7 @@ def membership_remove(*, access: Access, user_id: str) -> None:
     if not leaving:
         access.require("members:write")
     with transaction.atomic():
-        membership = (
-            Membership.objects.select_for_update()
-            .select_related("user")
-            .filter(organization=access.organization, user_id=user_id)
-            .first()
-        )
+        membership = _locked_membership(access, user_id)
         if membership is None:
             raise NotFound("Membership not found")
         current = Role(membership.role)
