@@ -40,7 +40,10 @@ def _locked_membership(access: Access, user_id: str) -> Membership | None:
 
 
 def _owner_count(organization: Organization) -> int:
-    return Membership.objects.filter(organization=organization, role=Role.OWNER).count()
+    """Owners of the organization, with their rows locked: two Owners demoting each other at
+    the same moment must not both see the other one as the remaining Owner."""
+    owners = Membership.objects.select_for_update().filter(organization=organization, role=Role.OWNER)
+    return len(owners.values_list("id", flat=True))
 
 
 def organization_create(*, user, name: str, ip: str | None = None) -> Organization:
