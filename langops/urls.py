@@ -11,5 +11,6 @@ urlpatterns = [
     path("project/", include("apps.projects.urls")),
     path("invites/<str:token>/", InviteAcceptView.as_view(), name="invite_accept"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("api/public/", include("apps.ingestion.urls")),
     path("api/public/", api.urls),
 ]

@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "apps.projects",
     "apps.apikeys",
     "apps.audit",
+    "apps.traces",
+    "apps.scores",
+    "apps.ingestion",
+    "apps.costs",
 ]
 
 MIDDLEWARE = [
@@ -161,7 +165,9 @@ CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_HEADERS = ["*"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB, Langfuse's default for JSON routes
 # Per-prefix overrides of the body limit under /api/public/ (the ingestion issue adds its own).
-PUBLIC_API_BODY_LIMITS: dict[str, int] = {}
+INGESTION_MAX_BODY_BYTES = env_int("LANGOPS_INGESTION_MAX_BODY_BYTES", 4_500_000)  # Langfuse's 4.5 MB
+INGESTION_RETRY_AFTER_SECONDS = env_int("LANGOPS_INGESTION_RETRY_AFTER_SECONDS", 5)
+PUBLIC_API_BODY_LIMITS: dict[str, int] = {"/api/public/ingestion": INGESTION_MAX_BODY_BYTES}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],

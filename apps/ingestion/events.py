@@ -1,0 +1,312 @@
+"""Decoding and validation of `/api/public/ingestion` events into entity events.
+
+Each event is validated on its own (msgspec); a bad one becomes an error entry and never
+affects its neighbours. The result of a valid event is an `EntityEvent`: the entity kind and
+id, an order key, and the columns it sets (explicit null means "not provided", so None never
+appears in `fields`).
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+
+from apps.costs.usage import cost_details_from, provided_usage
+from apps.ingestion.normalize import environment, order_key, valid_id
+
+Level = Literal["DEBUG", "DEFAULT", "WARNING", "ERROR"]
+OBSERVATION_TYPES = {
+    "span": "SPAN",
+    "generation": "GENERATION",
+    "event": "EVENT",
+    "agent": "AGENT",
+    "tool": "TOOL",
+    "chain": "CHAIN",
+    "retriever": "RETRIEVER",
+    "evaluator": "EVALUATOR",
+    "embedding": "EMBEDDING",
+    "guardrail": "GUARDRAIL",
+}
+SCORE_TYPES = {"score-create", "sdk-log"}
+_ID_NAMESPACE = uuid.UUID("8f1d3c52-6a4e-4c5b-9f0e-2b7d1a9c4e61")
+
+
+class Envelope(msgspec.Struct):
+    id: str
+    type: str
+    timestamp: datetime
+    body: dict[str, Any]
+    metadata: Any = None
+
+
+class TraceBody(msgspec.Struct):
+    id: str | None = None
+    timestamp: datetime | None = None
+    name: str | None = None
+    externalId: str | None = None
+    input: Any = None
+    output: Any = None
+    sessionId: str | None = None
+    userId: str | None = None
+    environment: str | None = None
+    metadata: Any = None
+    release: str | None = None
+    version: str | None = None
+    public: bool | None = None
+    tags: list[str] | None = None
+
+
+class ObservationBody(msgspec.Struct):
+    id: str | None = None
+    traceId: str | None = None
+    type: str | None = None  # legacy observation-create/update only
+    environment: str | None = None
+    name: str | None = None
+    startTime: datetime | None = None
+    endTime: datetime | None = None
+    completionStartTime: datetime | None = None
+    metadata: Any = None
+    input: Any = None
+    output: Any = None
+    level: Level | None = None
+    statusMessage: str | None = None
+    parentObservationId: str | None = None
+    version: str | None = None
+    model: str | None = None
+    modelParameters: dict[str, Any] | None = None
+    usage: dict[str, Any] | None = None
+    usageDetails: dict[str, Any] | None = None
+    costDetails: dict[str, Any] | None = None
+    promptName: str | None = None
+    promptVersion: int | None = None
+
+
+class ScoreBody(msgspec.Struct):
+    name: str
+    value: float | str
+    id: str | None = None
+    traceId: str | None = None
+    observationId: str | None = None
+    sessionId: str | None = None
+    datasetRunId: str | None = None
+    environment: str | None = None
+    dataType: Literal["NUMERIC", "CATEGORICAL", "BOOLEAN", "TEXT", "CORRECTION"] | None = None
+    configId: str | None = None
+    comment: str | None = None
+    metadata: Any = None
+    queueId: str | None = None
+    source: Literal["API", "EVAL", "ANNOTATION"] | None = None
+    timestamp: datetime | None = None
+
+
+class EventError(Exception):
+    def __init__(self, status: int, message: str, error: str) -> None:
+        super().__init__(message)
+        self.status, self.message, self.error = status, message, error
+
+
+@dataclass(slots=True)
+class EntityEvent:
+    kind: str  # "trace" | "observation" | "score"
+    id: str
+    key: str
+    envelope_id: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    # Columns whose value is only a default (e.g. start time taken from the envelope).
+    weak_fields: dict[str, Any] = field(default_factory=dict)
+
+
+def _body_id(body_id: str | None, envelope: Envelope, suffix: str = "") -> str:
+    """The entity id; events without one get an id derived from the envelope (stable on resend)."""
+    if body_id is None:
+        return str(uuid.uuid5(_ID_NAMESPACE, envelope.id + suffix))
+    if not valid_id(body_id):
+        raise EventError(400, "Invalid request data", "body.id must be 1-800 characters without carriage returns")
+    return body_id
+
+
+def _metadata(value: Any) -> dict[str, Any]:
+    """Metadata as an object: a scalar or list becomes {"metadata": value}."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    return {"metadata": value}
+
+
+def _present(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _trace_event(envelope: Envelope, body: TraceBody) -> EntityEvent:
+    key = order_key(envelope.timestamp, update=False, envelope_id=envelope.id)
+    event = EntityEvent("trace", _body_id(body.id, envelope), key, envelope.id)
+    event.fields = _present(
+        timestamp=body.timestamp,
+        name=body.name[:1000] if body.name else body.name,
+        external_id=body.externalId,
+        input=body.input,
+        output=body.output,
+        session_id=body.sessionId,
+        user_id=body.userId,
+        release=body.release,
+        version=body.version,
+        public=body.public,
+        tags=body.tags,
+        environment=environment(body.environment) if body.environment is not None else None,
+        metadata=_metadata(body.metadata) or None,
+    )
+    if body.timestamp is None:
+        event.weak_fields["timestamp"] = envelope.timestamp
+    if body.environment is None:
+        event.weak_fields["environment"] = "default"
+    return event
+
+
+def _observation_event(envelope: Envelope, body: ObservationBody, obs_type: str, update: bool) -> EntityEvent:
+    if (body.promptName is None) != (body.promptVersion is None):
+        raise EventError(400, "Invalid request data", "promptName and promptVersion must be provided together")
+    key = order_key(envelope.timestamp, update=update, envelope_id=envelope.id)
+    event = EntityEvent("observation", _body_id(body.id, envelope), key, envelope.id)
+    if body.traceId is not None and not valid_id(body.traceId):
+        raise EventError(400, "Invalid request data", "traceId must be 1-800 characters")
+    usage, costs, unit = provided_usage(body.usage, body.usageDetails)
+    costs.update(cost_details_from(body.costDetails))
+    event.fields = _present(
+        trace_id=body.traceId,
+        name=body.name,
+        start_time=body.startTime,
+        end_time=body.endTime,
+        completion_start_time=body.completionStartTime,
+        level=body.level,
+        status_message=body.statusMessage,
+        parent_observation_id=body.parentObservationId,
+        version=body.version,
+        model=body.model,
+        model_parameters=body.modelParameters or None,
+        input=body.input,
+        output=body.output,
+        metadata=_metadata(body.metadata) or None,
+        prompt_name=body.promptName,
+        prompt_version=body.promptVersion,
+        provided_usage_details=usage or None,
+        provided_cost_details=costs or None,
+        usage_unit=unit,
+        environment=environment(body.environment) if body.environment is not None else None,
+    )
+    if not update:
+        event.fields["type"] = obs_type
+    else:
+        event.weak_fields["type"] = obs_type
+    if body.startTime is None:
+        event.weak_fields["start_time"] = envelope.timestamp
+    if body.environment is None:
+        event.weak_fields["environment"] = "default"
+    if body.traceId is None:
+        # SDKs before 2.0 sent observations without a trace: they get a wrapper trace of their own.
+        event.weak_fields["trace_id"] = event.id
+    return event
+
+
+def _score_event(envelope: Envelope, body: ScoreBody) -> EntityEvent:
+    if not body.name.strip():
+        raise EventError(400, "Invalid request data", "name must not be empty")
+    targets = [t for t in (body.traceId, body.sessionId, body.datasetRunId) if t is not None]
+    if len(targets) != 1:
+        raise EventError(400, "Invalid request data", "exactly one of traceId, sessionId or datasetRunId is required")
+    if body.observationId is not None and body.traceId is None:
+        raise EventError(400, "Invalid request data", "observationId requires traceId")
+    data_type = body.dataType or ("CATEGORICAL" if isinstance(body.value, str) else "NUMERIC")
+    value, string_value = _score_value(data_type, body.value)
+    if body.source == "ANNOTATION" and body.configId is None and data_type != "CORRECTION":
+        raise EventError(400, "Invalid request data", "ANNOTATION scores need a configId")
+    key = order_key(envelope.timestamp, update=False, envelope_id=envelope.id)
+    event = EntityEvent("score", _body_id(body.id, envelope), key, envelope.id)
+    event.fields = _present(
+        timestamp=body.timestamp or envelope.timestamp,
+        name=body.name,
+        value=value,
+        string_value=string_value,
+        data_type=data_type,
+        source=body.source or "API",
+        trace_id=body.traceId,
+        observation_id=body.observationId,
+        session_id=body.sessionId,
+        dataset_run_id=body.datasetRunId,
+        config_id=body.configId,
+        queue_id=body.queueId,
+        comment=body.comment,
+        metadata=_metadata(body.metadata) or None,
+        environment=environment(body.environment) if body.environment is not None else None,
+    )
+    if body.environment is None:
+        event.weak_fields["environment"] = "default"
+    return event
+
+
+def _score_value(data_type: str, value: float | str) -> tuple[float | None, str | None]:
+    """(numeric value, string value) for a score, enforcing the data type's rules."""
+    if data_type == "NUMERIC":
+        if isinstance(value, str):
+            raise EventError(400, "Invalid request data", "NUMERIC scores need a numeric value")
+        return float(value), None
+    if data_type == "BOOLEAN":
+        if isinstance(value, str) or value not in (0, 1):
+            raise EventError(400, "Invalid request data", "BOOLEAN scores need the value 0 or 1")
+        return float(value), "True" if value == 1 else "False"
+    if not isinstance(value, str):
+        raise EventError(400, "Invalid request data", f"{data_type} scores need a string value")
+    if data_type == "TEXT" and not 1 <= len(value) <= 500:
+        raise EventError(400, "Invalid request data", "TEXT scores must be 1-500 characters")
+    return None, value
+
+
+def _observation_type(event_type: str, body: dict) -> tuple[str, bool] | None:
+    """(observation type, is_update) for an observation event type, else None."""
+    kind, _, verb = event_type.rpartition("-")
+    if kind == "observation" and verb in ("create", "update"):
+        legacy_type = str(body.get("type") or "SPAN").upper()
+        if legacy_type not in ("SPAN", "GENERATION", "EVENT"):
+            raise EventError(400, "Invalid request data", "observation type must be SPAN, GENERATION or EVENT")
+        return legacy_type, verb == "update"
+    if kind in OBSERVATION_TYPES and verb == "create":
+        return OBSERVATION_TYPES[kind], False
+    if kind in ("span", "generation") and verb == "update":
+        return OBSERVATION_TYPES[kind], True
+    return None
+
+
+def _convert(body: dict, struct: type) -> Any:
+    try:
+        return msgspec.convert(body, struct, strict=False)
+    except msgspec.ValidationError as exc:
+        raise EventError(400, "Invalid request data", str(exc)) from exc
+
+
+def decode_event(raw: Any, *, scores_only: bool) -> tuple[str, EntityEvent | None]:
+    """Validate one raw event. Returns (envelope id, entity event or None for sdk-log).
+
+    Raises EventError with the per-event status, message and reason.
+    """
+    envelope_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else "unknown"
+    try:
+        envelope = msgspec.convert(raw, Envelope, strict=False)
+    except msgspec.ValidationError as exc:
+        raise EventError(400, "Invalid request data", str(exc)) from exc
+    if not valid_id(envelope.id):
+        raise EventError(400, "Invalid request data", "event id must be 1-800 characters without carriage returns")
+    if scores_only and envelope.type not in SCORE_TYPES:
+        raise EventError(401, "Authentication error", "Access Scope Denied")
+    if envelope.type == "sdk-log":
+        return envelope_id, None
+    if envelope.type == "trace-create":
+        return envelope_id, _trace_event(envelope, _convert(envelope.body, TraceBody))
+    if envelope.type == "score-create":
+        return envelope_id, _score_event(envelope, _convert(envelope.body, ScoreBody))
+    observation = _observation_type(envelope.type, envelope.body)
+    if observation is None:
+        raise EventError(400, "Invalid request data", f"unsupported event type {envelope.type!r}")
+    obs_type, update = observation
+    return envelope_id, _observation_event(envelope, _convert(envelope.body, ObservationBody), obs_type, update)

@@ -1,0 +1,155 @@
+"""DRF endpoints of the write path: /ingestion, /scores and the legacy single-object routes."""
+
+import logging
+import uuid
+from typing import Any
+
+import msgspec
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.drf import TenantAPIView
+from apps.ingestion.body import read_body
+from apps.ingestion.services import BatchOutcome, ingest_batch
+
+logger = logging.getLogger("langops.ingestion")
+
+
+class _Batch(msgspec.Struct):
+    batch: list[Any]
+    metadata: Any = None
+
+
+def _unavailable() -> Response:
+    logger.exception("ingestion write failed; nothing acknowledged")
+    return Response(
+        {
+            "message": "Service Unavailable: the write could not be stored, retry later",
+            "error": "ServiceUnavailableError",
+        },
+        status=503,
+        headers={"Retry-After": str(settings.INGESTION_RETRY_AFTER_SECONDS)},
+    )
+
+
+def _invalid(detail: str) -> Response:
+    return Response({"message": "Invalid request data", "errors": [detail]}, status=400)
+
+
+class IngestionView(TenantAPIView):
+    """POST /api/public/ingestion: always 207 with per-event results keyed by envelope id."""
+
+    # Score creation is the least any caller needs; other event types are checked per event.
+    scopes = {"POST": "scores:write"}
+    bearer_methods = frozenset({"POST"})
+
+    def post(self, request: Request) -> Response:
+        body = read_body(request._request, limit=settings.INGESTION_MAX_BODY_BYTES)
+        try:
+            payload = msgspec.json.decode(body, type=_Batch)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            return _invalid(str(exc))
+        try:
+            outcome = ingest_batch(access=self.access, batch=payload.batch)
+        except DatabaseError:
+            return _unavailable()
+        return Response(outcome.as_response(), status=207)
+
+
+class ScoresView(TenantAPIView):
+    """POST /api/public/scores: one score object (200 {id}) or an array (202 / 207, SDK v5)."""
+
+    scopes = {"POST": "scores:write"}
+    bearer_methods = frozenset({"POST"})
+
+    def post(self, request: Request) -> Response:
+        body = read_body(request._request, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        try:
+            payload = msgspec.json.decode(body)
+        except msgspec.DecodeError as exc:
+            return _invalid(str(exc))
+        items = payload if isinstance(payload, list) else [payload]
+        if not all(isinstance(item, dict) for item in items):
+            return _invalid("expected a score object or an array of score objects")
+        batch = [_score_event(item, index) for index, item in enumerate(items)]
+        try:
+            outcome = ingest_batch(access=self.access, batch=batch)
+        except DatabaseError:
+            return _unavailable()
+        if not isinstance(payload, list):
+            if outcome.errors:
+                error = outcome.errors[0]
+                return Response({"message": error["error"], "error": error["message"]}, status=error["status"])
+            return Response({"id": batch[0]["body"]["id"]}, status=200)
+        return _array_response(outcome)
+
+
+def _score_event(item: dict[str, Any], index: int) -> dict[str, Any]:
+    """Wrap a bare score into a score-create event (the score's own timestamp orders it)."""
+    body = dict(item)
+    body.setdefault("id", uuid.uuid4().hex[:16])
+    timestamp = body.get("timestamp") or timezone.now().isoformat()
+    return {"id": f"score-{body['id']}-{index}", "type": "score-create", "timestamp": timestamp, "body": body}
+
+
+def _array_response(outcome: BatchOutcome) -> Response:
+    if not outcome.errors:
+        return Response({"message": "Accepted"}, status=202)
+    return Response(
+        {
+            "accepted": len(outcome.successes),
+            "rejected": len(outcome.errors),
+            "errors": [{"message": f"{e['message']}: {e['error']}"} for e in outcome.errors],
+        },
+        status=207,
+    )
+
+
+_LEGACY = {
+    ("traces", "POST"): ("trace-create", "id"),
+    ("generations", "POST"): ("generation-create", "id"),
+    ("generations", "PATCH"): ("generation-update", "generationId"),
+    ("spans", "POST"): ("span-create", "id"),
+    ("spans", "PATCH"): ("span-update", "spanId"),
+    ("events", "POST"): ("event-create", "id"),
+}
+
+
+class LegacyObjectView(TenantAPIView):
+    """The single-object routes of SDKs before the batch endpoint, translated into events."""
+
+    scopes = {"POST": "traces:write", "PATCH": "traces:write"}
+    resource = ""
+
+    def post(self, request: Request) -> Response:
+        return self._ingest(request)
+
+    def patch(self, request: Request) -> Response:
+        return self._ingest(request)
+
+    def _ingest(self, request: Request) -> Response:
+        key = (self.resource, request.method.upper())
+        if key not in _LEGACY:
+            return Response({"message": "Method not allowed", "error": "MethodNotAllowedError"}, status=405)
+        event_type, id_field = _LEGACY[key]
+        body = read_body(request._request, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        try:
+            payload = msgspec.json.decode(body)
+        except msgspec.DecodeError as exc:
+            return _invalid(str(exc))
+        if not isinstance(payload, dict):
+            return _invalid("expected a JSON object")
+        payload = dict(payload)
+        payload["id"] = payload.pop(id_field, None) or payload.get("id") or str(uuid.uuid4())
+        event = {"id": str(uuid.uuid4()), "type": event_type, "timestamp": timezone.now().isoformat(), "body": payload}
+        try:
+            outcome = ingest_batch(access=self.access, batch=[event])
+        except DatabaseError:
+            return _unavailable()
+        if outcome.errors:
+            error = outcome.errors[0]
+            return Response({"message": error["message"], "error": error["error"]}, status=error["status"])
+        return Response({"id": payload["id"]}, status=200)

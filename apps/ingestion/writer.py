@@ -1,0 +1,277 @@
+"""The write path: merge entity events into stored rows, set-based, in one transaction.
+
+For each entity kind: lock and read the stored rows of every id in the batch (one SELECT),
+apply the events in Python with the merge rules of `apps.ingestion.merge`, then write the
+results back in bulk. PostgreSQL gets COPY into a temporary staging table followed by one
+INSERT (new rows) and one UPDATE (existing rows); SQLite, whose immediate transactions already
+serialise writers, gets the equivalent batched statements. No ORM object per event.
+
+This module takes plain values (no request), so it can also run in a worker later.
+"""
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from apps.costs.usage import finalize
+from apps.ingestion.events import EntityEvent
+from apps.ingestion.merge import FIELDS, FIRST, apply_event
+from apps.ingestion.normalize import order_key
+from apps.scores.models import Score
+from apps.traces.models import Observation, Session, Trace
+
+MODELS: dict[str, type[models.Model]] = {"trace": Trace, "observation": Observation, "score": Score}
+_CONFLICT_RETRIES = 3
+
+
+@dataclass
+class WriteResult:
+    written: dict[str, int] = field(default_factory=dict)
+    trace_ids: set[str] = field(default_factory=set)
+
+
+def _columns(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields]
+
+
+def _blank_row(model: type[models.Model], project_id: str, entity_id: str, now: datetime) -> dict[str, Any]:
+    """A row for an id never seen before; every field the merge does not set keeps its default."""
+    row: dict[str, Any] = {}
+    for column in _columns(model):
+        if column.has_default():
+            row[column.attname] = column.get_default()
+        else:
+            row[column.attname] = None
+    row.update(project_id=project_id, id=entity_id, merge_state={}, created_at=now, updated_at=now)
+    return row
+
+
+def _finish_row(kind: str, row: dict[str, Any], now: datetime) -> None:
+    """Derived columns after merging: usage/cost totals, clamps, required defaults."""
+    row["updated_at"] = now
+    if kind == "observation":
+        row.update(finalize(row.get("provided_usage_details") or {}, row.get("provided_cost_details") or {}))
+        if row["start_time"] is None:
+            row["start_time"] = now
+        if row["end_time"] is not None and row["end_time"] < row["start_time"]:
+            row["end_time"] = row["start_time"]
+        if row["trace_id"] is None:
+            row["trace_id"] = row["id"]
+    elif kind == "trace" and row["timestamp"] is None:
+        row["timestamp"] = now
+    elif kind == "score" and row["timestamp"] is None:
+        row["timestamp"] = now
+
+
+def _group(events: Iterable[EntityEvent]) -> dict[str, dict[str, list[EntityEvent]]]:
+    grouped: dict[str, dict[str, list[EntityEvent]]] = defaultdict(lambda: defaultdict(list))
+    for event in events:
+        grouped[event.kind][event.id].append(event)
+    return grouped
+
+
+def _apply(kind: str, row: dict[str, Any], events: list[EntityEvent]) -> None:
+    spec = FIELDS[kind]
+    for event in sorted(events, key=lambda e: e.key):
+        apply_event(row, kind, event.fields, event.key)
+        if event.weak_fields:
+            assert all(spec[name] == FIRST for name in event.weak_fields), "weak values are only for immutables"
+            apply_event(row, kind, event.weak_fields, "~" + event.key)
+
+
+def _load(model: type[models.Model], project_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    names = [c.attname for c in _columns(model)]
+    rows = model.objects.filter(project_id=project_id, id__in=ids).order_by("id")
+    if connection.vendor == "postgresql":
+        rows = rows.select_for_update()
+    return {row["id"]: row for row in rows.values(*names)}
+
+
+def _merge_kind(kind: str, project_id: str, by_id: dict[str, list[EntityEvent]], now: datetime) -> list[dict[str, Any]]:
+    """Merge events into rows, retrying ids that a concurrent writer inserted meanwhile."""
+    model = MODELS[kind]
+    pending = dict(by_id)
+    merged: list[dict[str, Any]] = []
+    for _attempt in range(_CONFLICT_RETRIES):
+        stored = _load(model, project_id, sorted(pending))
+        new_rows, old_rows = [], []
+        for entity_id, events in pending.items():
+            row = stored.get(entity_id) or _blank_row(model, project_id, entity_id, now)
+            _apply(kind, row, events)
+            _finish_row(kind, row, now)
+            (old_rows if entity_id in stored else new_rows).append(row)
+        _update(model, old_rows)
+        inserted = _insert(model, new_rows)
+        merged.extend(old_rows)
+        merged.extend(r for r in new_rows if r["id"] in inserted)
+        pending = {r["id"]: pending[r["id"]] for r in new_rows if r["id"] not in inserted}
+        if not pending:
+            return merged
+    raise RuntimeError(f"could not merge {len(pending)} {kind} rows after {_CONFLICT_RETRIES} attempts")
+
+
+# --- Bulk statements ---------------------------------------------------------------------------
+
+
+def _db_value(column: models.Field, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column, models.JSONField):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(column, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(column, models.DecimalField):
+        return connection.ops.adapt_decimalfield_value(Decimal(value), column.max_digits, column.decimal_places)
+    return value
+
+
+def _table(model: type[models.Model]) -> tuple[str, list[models.Field], list[str]]:
+    columns = _columns(model)
+    return model._meta.db_table, columns, [connection.ops.quote_name(c.column) for c in columns]
+
+
+def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> set[str]:
+    """Insert new rows; returns the ids actually inserted (others were inserted concurrently)."""
+    if not rows:
+        return set()
+    table, columns, names = _table(model)
+    if connection.vendor == "postgresql":
+        stage = _stage(model, rows)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {stage} "
+            f"ON CONFLICT DO NOTHING RETURNING id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            inserted = {r[0] for r in cursor.fetchall()}
+            cursor.execute(f"TRUNCATE {stage}")
+        return inserted
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})",
+            [[_db_value(c, row[c.attname]) for c in columns] for row in rows],
+        )
+    return {row["id"] for row in rows}
+
+
+def _update(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    table, columns, names = _table(model)
+    keys = {"project_id", "id"}
+    changing = [(c, n) for c, n in zip(columns, names, strict=True) if c.attname not in keys]
+    if connection.vendor == "postgresql":
+        stage = _stage(model, rows)
+        assignments = ", ".join(f"{n} = s.{n}" for _, n in changing)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS t SET {assignments} FROM {stage} AS s "
+                f"WHERE t.project_id = s.project_id AND t.id = s.id"
+            )
+            cursor.execute(f"TRUNCATE {stage}")
+        return
+    assignments = ", ".join(f"{n} = %s" for _, n in changing)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {assignments} WHERE project_id = %s AND id = %s",
+            [[_db_value(c, row[c.attname]) for c, _ in changing] + [row["project_id"], row["id"]] for row in rows],
+        )
+
+
+def _stage(model: type[models.Model], rows: list[dict[str, Any]]) -> str:
+    """COPY rows into this session's temporary staging table for `model` (PostgreSQL)."""
+    table, columns, names = _table(model)
+    stage = f"_stage_{table}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
+        with cursor.cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_copy_value(c, row[c.attname]) for c in columns])
+    return stage
+
+
+def _copy_value(column: models.Field, value: Any) -> Any:
+    if value is not None and isinstance(column, models.JSONField):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+# --- Traces implied by observations, sessions, aggregates -------------------------------------
+
+
+def _implied_trace_events(observations: list[dict[str, Any]]) -> list[EntityEvent]:
+    """Every observation's trace exists: a weak create with its start time and environment."""
+    events = []
+    for row in observations:
+        key = order_key(row["start_time"], update=False, envelope_id=row["id"])
+        event = EntityEvent("trace", row["trace_id"], key, row["id"])
+        event.weak_fields = {"timestamp": row["start_time"], "environment": row["environment"]}
+        events.append(event)
+    return events
+
+
+def _ensure_sessions(project_id: str, traces: list[dict[str, Any]], now: datetime) -> None:
+    sessions = {(row["session_id"], row["environment"]) for row in traces if row.get("session_id")}
+    if sessions:
+        Session.objects.bulk_create(
+            [Session(project_id=project_id, id=sid, environment=env, created_at=now) for sid, env in sessions],
+            ignore_conflicts=True,
+        )
+
+
+_AGGREGATE_SQL = """
+UPDATE {trace} SET observation_count = a.n, error_count = a.errors, level_max = a.level_max,
+    total_cost = a.cost, input_tokens = a.input_tokens, output_tokens = a.output_tokens,
+    total_tokens = a.total_tokens, start_time_min = a.start_min, end_time_max = a.end_max
+FROM (
+    SELECT trace_id, COUNT(*) AS n,
+        SUM(CASE WHEN level = 'ERROR' THEN 1 ELSE 0 END) AS errors,
+        MAX(CASE level WHEN 'ERROR' THEN 3 WHEN 'WARNING' THEN 2 WHEN 'DEFAULT' THEN 1 ELSE 0 END) AS level_max,
+        SUM(total_cost) AS cost, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+        SUM(total_tokens) AS total_tokens, MIN(start_time) AS start_min,
+        MAX(COALESCE(end_time, start_time)) AS end_max
+    FROM {observation} WHERE project_id = %s AND trace_id IN ({ids}) GROUP BY trace_id
+) AS a
+WHERE {trace}.project_id = %s AND {trace}.id = a.trace_id
+"""
+
+
+def _refresh_aggregates(project_id: str, trace_ids: set[str]) -> None:
+    """Recompute the per-trace aggregates of the given traces from their observations."""
+    ids = sorted(trace_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        sql = _AGGREGATE_SQL.format(
+            trace=Trace._meta.db_table, observation=Observation._meta.db_table, ids=", ".join(["%s"] * len(chunk))
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [project_id, *chunk, project_id])
+
+
+def write_events(*, project_id: str, events: list[EntityEvent]) -> WriteResult:
+    """Merge and store events of one project atomically; durable and queryable on return."""
+    now = timezone.now()
+    grouped = _group(events)
+    result = WriteResult()
+    with transaction.atomic():
+        observations = _merge_kind("observation", project_id, grouped.get("observation", {}), now)
+        trace_events = grouped.get("trace", {})
+        for event in _implied_trace_events(observations):
+            trace_events.setdefault(event.id, []).append(event)
+        traces = _merge_kind("trace", project_id, trace_events, now)
+        scores = _merge_kind("score", project_id, grouped.get("score", {}), now)
+        _ensure_sessions(project_id, traces, now)
+        touched = {row["trace_id"] for row in observations}
+        if touched:
+            _refresh_aggregates(project_id, touched)
+        result.written = {"observation": len(observations), "trace": len(traces), "score": len(scores)}
+        result.trace_ids = {row["id"] for row in traces}
+    return result

@@ -1,0 +1,103 @@
+"""Traces, observations and sessions.
+
+Rows are keyed by (project_id, id): ids come from the clients, so they are only unique within
+a project. The ingestion writer owns every write to these tables (set-based SQL, see
+apps.ingestion.writer); the ORM serves reads. `merge_state` holds, per field, the order key
+of the event that last set it, so that events arriving out of order merge to the same row.
+"""
+
+from django.db import models
+
+LEVELS = ["DEBUG", "DEFAULT", "WARNING", "ERROR"]
+LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
+
+
+class Trace(models.Model):
+    pk = models.CompositePrimaryKey("project_id", "id")
+    project_id = models.CharField(max_length=30)
+    id = models.CharField(max_length=800)
+    timestamp = models.DateTimeField()
+    name = models.CharField(max_length=1000, null=True)
+    user_id = models.TextField(null=True)
+    session_id = models.TextField(null=True)
+    release = models.TextField(null=True)
+    version = models.TextField(null=True)
+    environment = models.CharField(max_length=40, default="default")
+    public = models.BooleanField(default=False)
+    bookmarked = models.BooleanField(default=False)
+    external_id = models.TextField(null=True)
+    tags = models.JSONField(default=list)
+    metadata = models.JSONField(default=dict)
+    input = models.JSONField(null=True)
+    output = models.JSONField(null=True)
+    merge_state = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    # Aggregates over the trace's observations, kept by the writer (never joined at read time).
+    observation_count = models.IntegerField(default=0)
+    error_count = models.IntegerField(default=0)
+    level_max = models.SmallIntegerField(default=0)  # LEVEL_RANK of the most severe observation
+    total_cost = models.DecimalField(max_digits=24, decimal_places=12, null=True)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    total_tokens = models.BigIntegerField(default=0)
+    start_time_min = models.DateTimeField(null=True)
+    end_time_max = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project_id", "-timestamp"], name="trace_project_ts"),
+            models.Index(fields=["project_id", "session_id"], name="trace_project_session"),
+            models.Index(fields=["project_id", "user_id"], name="trace_project_user"),
+        ]
+
+
+class Observation(models.Model):
+    pk = models.CompositePrimaryKey("project_id", "id")
+    project_id = models.CharField(max_length=30)
+    id = models.CharField(max_length=800)
+    trace_id = models.CharField(max_length=800)
+    type = models.CharField(max_length=20, default="SPAN")
+    parent_observation_id = models.CharField(max_length=800, null=True)
+    name = models.TextField(null=True)
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField(null=True)
+    completion_start_time = models.DateTimeField(null=True)
+    level = models.CharField(max_length=10, default="DEFAULT")
+    status_message = models.TextField(null=True)
+    version = models.TextField(null=True)
+    environment = models.CharField(max_length=40, default="default")
+    model = models.TextField(null=True)
+    model_parameters = models.JSONField(null=True)
+    input = models.JSONField(null=True)
+    output = models.JSONField(null=True)
+    metadata = models.JSONField(default=dict)
+    prompt_name = models.TextField(null=True)
+    prompt_version = models.IntegerField(null=True)
+    # What the client sent (legacy `usage` folded in); computed values live beside them.
+    provided_usage_details = models.JSONField(default=dict)
+    provided_cost_details = models.JSONField(default=dict)
+    usage_details = models.JSONField(default=dict)
+    cost_details = models.JSONField(default=dict)
+    usage_unit = models.CharField(max_length=20, null=True)
+    total_cost = models.DecimalField(max_digits=24, decimal_places=12, null=True)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    total_tokens = models.BigIntegerField(default=0)
+    merge_state = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project_id", "trace_id"], name="obs_project_trace"),
+            models.Index(fields=["project_id", "-start_time"], name="obs_project_start"),
+        ]
+
+
+class Session(models.Model):
+    pk = models.CompositePrimaryKey("project_id", "id")
+    project_id = models.CharField(max_length=30)
+    id = models.CharField(max_length=800)
+    environment = models.CharField(max_length=40, default="default")
+    created_at = models.DateTimeField()

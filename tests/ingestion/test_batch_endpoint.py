@@ -1,0 +1,205 @@
+"""POST /api/public/ingestion: 207 per-event results, validation, auth, limits."""
+
+import gzip
+import json
+
+import pytest
+
+from apps.scores.models import Score
+from apps.traces.models import Observation, Session, Trace
+from tests.ingestion.helpers import event, iso, post_batch
+
+pytestmark = pytest.mark.core
+
+
+def _ok(response):
+    assert response.status_code == 207, response.content
+    return response.json()
+
+
+def test_mixed_batch_is_stored_and_reported_per_event(tenant, api_client):
+    events = [
+        event("trace-create", {"id": "t1", "name": "workflow", "userId": "u1", "sessionId": "s1", "tags": ["a"]}),
+        event("span-create", {"id": "o1", "traceId": "t1", "name": "node", "startTime": iso(1), "endTime": iso(2)}),
+        event(
+            "generation-create",
+            {
+                "id": "o2",
+                "traceId": "t1",
+                "parentObservationId": "o1",
+                "model": "gpt-4o",
+                "usage": {"input": 10, "output": 5, "unit": "TOKENS"},
+                "startTime": iso(1),
+            },
+        ),
+        event("score-create", {"id": "sc1", "traceId": "t1", "name": "quality", "value": 0.9}),
+        event("sdk-log", {"log": "hello"}),
+        event("span-create", {"id": 123, "traceId": "t1"}),
+        {"type": "trace-create", "body": {}},
+    ]
+    body = _ok(post_batch(api_client, tenant.project_key.header, events))
+    assert [s["id"] for s in body["successes"]] == [e["id"] for e in events[:4]]
+    assert all(s["status"] == 201 for s in body["successes"])
+    assert {e["id"] for e in body["errors"]} == {events[5]["id"], "unknown"}
+    assert all(e["status"] == 400 and e["message"] and e["error"] for e in body["errors"])
+
+    project = tenant.project.id
+    trace = Trace.objects.get(project_id=project, id="t1")
+    assert (trace.name, trace.user_id, trace.session_id, trace.tags) == ("workflow", "u1", "s1", ["a"])
+    assert trace.observation_count == 2 and trace.input_tokens == 10 and trace.total_tokens == 15
+    generation = Observation.objects.get(project_id=project, id="o2")
+    assert generation.type == "GENERATION" and generation.parent_observation_id == "o1"
+    assert generation.usage_details == {"input": 10, "output": 5, "total": 15}
+    assert Score.objects.get(project_id=project, id="sc1").value == 0.9
+    assert Session.objects.filter(project_id=project, id="s1").exists()
+
+
+def test_same_batch_twice_stores_one_copy(tenant, api_client):
+    events = [
+        event("trace-create", {"id": "t1", "name": "a"}),
+        event("generation-create", {"traceId": "t1", "name": "no id from Dify 1.14"}),
+    ]
+    post_batch(api_client, tenant.project_key.header, events)
+    post_batch(api_client, tenant.project_key.header, events)
+    assert Trace.objects.filter(project_id=tenant.project.id).count() == 1
+    assert Observation.objects.filter(project_id=tenant.project.id).count() == 1
+    assert Trace.objects.get(project_id=tenant.project.id, id="t1").observation_count == 1
+
+
+def test_bearer_public_key_may_only_send_scores(tenant, api_client):
+    events = [
+        event("score-create", {"id": "s1", "traceId": "t1", "name": "thumbs", "value": 1, "dataType": "BOOLEAN"}),
+        event("trace-create", {"id": "t1"}),
+        event("sdk-log", {"log": "x"}),
+    ]
+    body = _ok(post_batch(api_client, f"Bearer {tenant.project_key.public_key}", events))
+    assert body["successes"] == [{"id": events[0]["id"], "status": 201}]
+    assert body["errors"] == [
+        {"id": events[1]["id"], "status": 401, "message": "Authentication error", "error": "Access Scope Denied"}
+    ]
+    assert not Trace.objects.filter(project_id=tenant.project.id).exists()
+    assert Score.objects.get(project_id=tenant.project.id, id="s1").string_value == "True"
+
+
+def test_bearer_with_a_secret_or_unknown_key_is_401(tenant, api_client):
+    response = post_batch(api_client, "Bearer pk-lf-unknown", [event("sdk-log", {})])
+    assert response.status_code == 401
+
+
+def test_organization_key_cannot_ingest(tenant, api_client):
+    response = post_batch(api_client, tenant.org_key.header, [event("trace-create", {"id": "t"})])
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("payload", [b"not json", b"[]", b'{"batch": "x"}', b'{"nobatch": []}', b"\xff\xfe"])
+def test_malformed_top_level_is_400(payload, tenant, api_client):
+    response = api_client.generic(
+        "POST",
+        "/api/public/ingestion",
+        payload,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=tenant.project_key.header,
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "Invalid request data"
+
+
+def test_gzip_body(tenant, api_client):
+    response = post_batch(api_client, tenant.project_key.header, [event("trace-create", {"id": "gz"})], compress=True)
+    assert _ok(response)["successes"]
+    assert Trace.objects.filter(project_id=tenant.project.id, id="gz").exists()
+
+
+def test_oversized_body_is_413(tenant, api_client):
+    big = event("trace-create", {"id": "big", "input": "x" * 4_600_000})
+    response = post_batch(api_client, tenant.project_key.header, [big])
+    assert response.status_code == 413
+    assert not Trace.objects.filter(project_id=tenant.project.id).exists()
+
+
+def test_gzip_bomb_is_refused_without_inflating_it(tenant, api_client):
+    bomb = gzip.compress(b'{"batch": [' + b" " * 200_000_000 + b"]}", compresslevel=9)
+    assert len(bomb) < 1_000_000
+    response = api_client.generic(
+        "POST",
+        "/api/public/ingestion",
+        bomb,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=tenant.project_key.header,
+        HTTP_CONTENT_ENCODING="gzip",
+    )
+    assert response.status_code == 413
+
+
+def test_corrupt_gzip_is_400(tenant, api_client):
+    response = api_client.generic(
+        "POST",
+        "/api/public/ingestion",
+        b"\x1f\x8bnot really gzip",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=tenant.project_key.header,
+        HTTP_CONTENT_ENCODING="gzip",
+    )
+    assert response.status_code == 400
+
+
+def test_events_are_isolated_per_project(tenant, other_tenant, api_client):
+    post_batch(api_client, tenant.project_key.header, [event("trace-create", {"id": "shared-id", "name": "A"})])
+    post_batch(api_client, other_tenant.project_key.header, [event("trace-create", {"id": "shared-id", "name": "B"})])
+    assert Trace.objects.get(project_id=tenant.project.id, id="shared-id").name == "A"
+    assert Trace.objects.get(project_id=other_tenant.project.id, id="shared-id").name == "B"
+
+
+def test_scores_endpoint_object_and_array(tenant, api_client):
+    header = tenant.project_key.header
+    one = api_client.post(
+        "/api/public/scores",
+        {"traceId": "t1", "name": "q", "value": 0.5},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=header,
+    )
+    assert one.status_code == 200 and one.json()["id"]
+    many = [
+        {"id": "a1", "traceId": "t1", "name": "quality", "value": 0.9, "comment": "good"},
+        {"id": "a2", "traceId": "t1", "observationId": "o1", "name": "label", "value": "good"},
+        {"id": "a3", "sessionId": "s1", "name": "ok", "value": 1, "dataType": "BOOLEAN"},
+    ]
+    response = api_client.post(
+        "/api/public/scores", json.dumps(many), content_type="application/json", HTTP_AUTHORIZATION=header
+    )
+    assert response.status_code == 202 and response.json() == {"message": "Accepted"}
+    assert Score.objects.get(project_id=tenant.project.id, id="a2").data_type == "CATEGORICAL"
+    bad = [*many[:2], {"id": "a4", "name": "x", "value": "nope", "dataType": "NUMERIC", "traceId": "t1"}]
+    response = api_client.post(
+        "/api/public/scores", json.dumps(bad), content_type="application/json", HTTP_AUTHORIZATION=header
+    )
+    assert response.status_code == 207
+    assert response.json()["accepted"] == 2 and response.json()["rejected"] == 1
+    assert not Score.objects.filter(project_id=tenant.project.id, id="a4").exists()
+
+
+def test_legacy_single_object_routes(tenant, api_client):
+    header = tenant.project_key.header
+    assert (
+        api_client.post(
+            "/api/public/traces",
+            {"id": "lt", "name": "legacy"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=header,
+        ).status_code
+        == 200
+    )
+    api_client.post(
+        "/api/public/generations",
+        {"id": "lg", "traceId": "lt", "model": "m"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=header,
+    )
+    api_client.patch(
+        "/api/public/generations",
+        {"generationId": "lg", "output": "done"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=header,
+    )
+    generation = Observation.objects.get(project_id=tenant.project.id, id="lg")
+    assert generation.output == "done" and generation.model == "m"
