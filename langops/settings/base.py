@@ -167,6 +167,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB, Langfuse's default for JSON r
 # Per-prefix overrides of the body limit under /api/public/ (the ingestion issue adds its own).
 INGESTION_MAX_BODY_BYTES = env_int("LANGOPS_INGESTION_MAX_BODY_BYTES", 4_500_000)  # Langfuse's 4.5 MB
 INGESTION_RETRY_AFTER_SECONDS = env_int("LANGOPS_INGESTION_RETRY_AFTER_SECONDS", 5)
+INGESTION_LOCK_TIMEOUT_MS = env_int("LANGOPS_INGESTION_LOCK_TIMEOUT_MS", 5000)
 PUBLIC_API_BODY_LIMITS: dict[str, int] = {"/api/public/ingestion": INGESTION_MAX_BODY_BYTES}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -1,0 +1,78 @@
+"""Write-path behaviour that needs real concurrency: PostgreSQL, committed data, threads."""
+
+import threading
+
+import psycopg
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from apps.traces.models import Observation, Trace
+from tests.ingestion.helpers import event, iso, post_batch
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and concurrent writers are PostgreSQL behaviour")
+
+
+def _raw_connection() -> psycopg.Connection:
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return psycopg.connect(**{k: v for k, v in params.items() if k in ("dbname", "user", "host", "port", "password")})
+
+
+def test_concurrent_writers_to_one_new_trace_lose_nothing(tenant):
+    header = tenant.project_key.header
+    barrier = threading.Barrier(6)
+    statuses = []
+
+    def send(n: int) -> None:
+        try:
+            barrier.wait()
+            batch = [
+                event("trace-create", {"id": "busy", "tags": [f"tag-{n}"], "metadata": {f"k{n}": n}}, at=n),
+                event("span-create", {"id": f"span-{n}", "traceId": "busy", "startTime": iso(n)}),
+            ]
+            statuses.append(post_batch(Client(), header, batch).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [207] * 6
+    trace = Trace.objects.get(project_id=tenant.project.id, id="busy")
+    assert trace.tags == sorted(f"tag-{n}" for n in range(6))
+    assert trace.metadata == {f"k{n}": n for n in range(6)}
+    assert trace.observation_count == 6
+    assert Observation.objects.filter(project_id=tenant.project.id, trace_id="busy").count() == 6
+
+
+def test_a_write_the_database_cannot_take_is_503_and_acknowledges_nothing(tenant, settings):
+    settings.INGESTION_LOCK_TIMEOUT_MS = 200
+    header = tenant.project_key.header
+    client = Client()
+    post_batch(client, header, [event("trace-create", {"id": "locked", "name": "before"})])
+    blocker = _raw_connection()
+    try:
+        blocker.execute(
+            "SELECT 1 FROM traces_trace WHERE project_id = %s AND id = 'locked' FOR UPDATE", [tenant.project.id]
+        )
+        batch = [event("trace-create", {"id": "locked", "name": "after"}, at=5),
+                 event("trace-create", {"id": "other", "name": "x"})]
+        response = post_batch(client, header, batch)
+        assert response.status_code == 503
+        assert response["Retry-After"] == "5"
+        assert not Trace.objects.filter(project_id=tenant.project.id, id="other").exists()
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert post_batch(client, header, batch).status_code == 207
+    assert Trace.objects.get(project_id=tenant.project.id, id="locked").name == "after"
