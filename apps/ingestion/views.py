@@ -7,13 +7,17 @@ from typing import Any
 import msgspec
 from django.conf import settings
 from django.db import DatabaseError
+from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.drf import TenantAPIView
 from apps.ingestion.body import read_body
+from apps.ingestion.otel_decode import OtelDecodeError, decode_json, decode_protobuf
+from apps.ingestion.otel_mapping import spans_to_events
 from apps.ingestion.services import BatchOutcome, ingest_batch
+from apps.ingestion.writer import write_events
 
 logger = logging.getLogger("langops.ingestion")
 
@@ -153,3 +157,42 @@ class LegacyObjectView(TenantAPIView):
             error = outcome.errors[0]
             return Response({"message": error["message"], "error": error["error"]}, status=error["status"])
         return Response({"id": payload["id"]}, status=200)
+
+
+class OtelTracesView(TenantAPIView):
+    """POST /api/public/otel/v1/traces: OTLP/HTTP protobuf or JSON, optionally gzip, chunked."""
+
+    scopes = {"POST": "traces:write"}
+
+    def post(self, request: Request) -> HttpResponse:
+        content_type = request.content_type or ""
+        protobuf = "application/x-protobuf" in content_type
+        if not protobuf and "application/json" not in content_type:
+            return Response({"error": "Invalid content type"}, status=400)
+        version = request.headers.get("x-langfuse-ingestion-version")
+        if version is not None and (not version.strip().isdigit() or int(version) > 4):
+            return Response({"error": f"Unsupported x-langfuse-ingestion-version: {version}"}, status=400)
+        body = read_body(request._request, limit=settings.OTEL_MAX_BODY_BYTES)
+        try:
+            spans = decode_protobuf(body) if protobuf else decode_json(body)
+        except OtelDecodeError as exc:
+            return Response({"error": str(exc)}, status=400)
+        if spans:
+            try:
+                write_events(project_id=self.access.project.id, events=spans_to_events(spans, received=timezone.now()))
+            except DatabaseError:
+                return _unavailable()
+        if protobuf:
+            return HttpResponse(b"", content_type="application/x-protobuf")
+        return Response({}, status=200)
+
+
+class OtelMetricsView(TenantAPIView):
+    """POST /api/public/otel/v1/metrics: accepted and ignored, so metric exporters stay quiet."""
+
+    scopes = {"POST": "traces:write"}
+
+    def post(self, request: Request) -> HttpResponse:
+        if "application/x-protobuf" in (request.content_type or ""):
+            return HttpResponse(b"", content_type="application/x-protobuf")
+        return Response({"message": "OK"}, status=200)

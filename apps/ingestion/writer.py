@@ -266,7 +266,9 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> WriteResult:
         if connection.vendor == "postgresql":
             # Wait for a locked row at most this long; the caller then answers 503 and the SDK retries.
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{settings.INGESTION_LOCK_TIMEOUT_MS}ms"])
+                cursor.execute(
+                    "SELECT set_config('lock_timeout', %s, true)", [f"{settings.INGESTION_LOCK_TIMEOUT_MS}ms"]
+                )
         observations = _merge_kind("observation", project_id, grouped.get("observation", {}), now)
         trace_events = grouped.get("trace", {})
         for event in _implied_trace_events(observations):

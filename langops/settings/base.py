@@ -168,7 +168,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MB, Langfuse's default for JSON r
 INGESTION_MAX_BODY_BYTES = env_int("LANGOPS_INGESTION_MAX_BODY_BYTES", 4_500_000)  # Langfuse's 4.5 MB
 INGESTION_RETRY_AFTER_SECONDS = env_int("LANGOPS_INGESTION_RETRY_AFTER_SECONDS", 5)
 INGESTION_LOCK_TIMEOUT_MS = env_int("LANGOPS_INGESTION_LOCK_TIMEOUT_MS", 5000)
-PUBLIC_API_BODY_LIMITS: dict[str, int] = {"/api/public/ingestion": INGESTION_MAX_BODY_BYTES}
+OTEL_MAX_BODY_BYTES = env_int("LANGOPS_OTEL_MAX_BODY_BYTES", 64 * 1024 * 1024)
+PUBLIC_API_BODY_LIMITS: dict[str, int] = {
+    "/api/public/ingestion": INGESTION_MAX_BODY_BYTES,
+    "/api/public/otel/": OTEL_MAX_BODY_BYTES,
+}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
@@ -176,6 +180,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "apps.core.drf.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.core.negotiation.JsonOnlyNegotiation",
 }
 
 # --- i18n ---------------------------------------------------------------------------------

@@ -218,4 +218,6 @@ def test_renamed_project_is_visible_through_a_cached_key(tenant, api_client):
     header = tenant.project_key.header
     assert api_client.get("/api/public/projects", HTTP_AUTHORIZATION=header).json()["data"][0]["name"] == "Project A"
     _post(api_client, f"/projects/{tenant.project.id}", tenant.org_key, {"name": "Project Renamed"}, method="put")
-    assert api_client.get("/api/public/projects", HTTP_AUTHORIZATION=header).json()["data"][0]["name"] == "Project Renamed"
+    assert (
+        api_client.get("/api/public/projects", HTTP_AUTHORIZATION=header).json()["data"][0]["name"] == "Project Renamed"
+    )

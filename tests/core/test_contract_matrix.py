@@ -6,6 +6,7 @@ role succeeds. For every API operation: no key -> 401, another organization's ke
 project-addressed routes, a key of the wrong level -> 403, the right key succeeds.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -235,3 +236,54 @@ def test_api_right_key_succeeds(method, path, scope, tenant, api_client):
     API[(method, path)].setup(tenant)
     response = _api_call(api_client, method, path, tenant, auth=_right_key(tenant, scope).header)
     assert response.status_code in API[(method, path)].statuses, response.content
+
+
+# --- DRF write path ---------------------------------------------------------------------------
+
+_TRACE_EVENT = {"id": "e1", "type": "trace-create", "timestamp": "2026-11-28T12:00:00Z", "body": {"id": "t1"}}
+DRF: dict[tuple[str, str], tuple[str, bytes]] = {
+    ("ingestion", "POST"): ("application/json", json.dumps({"batch": [_TRACE_EVENT]}).encode()),
+    ("scores_create", "POST"): ("application/json", b'{"traceId": "t1", "name": "q", "value": 1}'),
+    ("otel_traces", "POST"): ("application/json", b'{"resourceSpans": []}'),
+    ("otel_metrics", "POST"): ("application/json", b"{}"),
+    ("legacy_traces", "POST"): ("application/json", b'{"id": "t1"}'),
+    ("legacy_generations", "POST"): ("application/json", b'{"id": "g1", "traceId": "t1"}'),
+    ("legacy_generations", "PATCH"): ("application/json", b'{"generationId": "g1", "output": "x"}'),
+    ("legacy_spans", "POST"): ("application/json", b'{"id": "s1", "traceId": "t1"}'),
+    ("legacy_spans", "PATCH"): ("application/json", b'{"spanId": "s1", "output": "x"}'),
+    ("legacy_events", "POST"): ("application/json", b'{"id": "v1", "traceId": "t1"}'),
+    ("legacy_traces", "PATCH"): ("application/json", b"{}"),
+    ("legacy_events", "PATCH"): ("application/json", b"{}"),
+}
+_DRF_NOT_ALLOWED = {("legacy_traces", "PATCH"), ("legacy_events", "PATCH")}
+
+
+def _drf_matrix() -> list[tuple[str, str]]:
+    return sorted((r.name, m) for r in routes.drf_routes() for m in r.view_class.scopes)
+
+
+def _drf_call(client, name: str, method: str, auth: str | None):
+    content_type, body = DRF[(name, method)]
+    headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
+    return client.generic(method, reverse(name), body, content_type=content_type, **headers)
+
+
+def test_matrix_covers_every_drf_endpoint():
+    assert set(_drf_matrix()) == set(DRF)
+
+
+@pytest.mark.parametrize(("name", "method"), _drf_matrix())
+def test_drf_without_credentials_is_401(name, method, tenant, api_client):
+    assert _drf_call(api_client, name, method, None).status_code == 401
+
+
+@pytest.mark.parametrize(("name", "method"), _drf_matrix())
+def test_drf_organization_key_is_403(name, method, tenant, api_client):
+    assert _drf_call(api_client, name, method, tenant.org_key.header).status_code == 403
+
+
+@pytest.mark.parametrize(("name", "method"), _drf_matrix())
+def test_drf_project_key_succeeds(name, method, tenant, api_client):
+    response = _drf_call(api_client, name, method, tenant.project_key.header)
+    expected = {405} if (name, method) in _DRF_NOT_ALLOWED else {200, 202, 207}
+    assert response.status_code in expected, response.content

@@ -65,8 +65,10 @@ def test_a_write_the_database_cannot_take_is_503_and_acknowledges_nothing(tenant
         blocker.execute(
             "SELECT 1 FROM traces_trace WHERE project_id = %s AND id = 'locked' FOR UPDATE", [tenant.project.id]
         )
-        batch = [event("trace-create", {"id": "locked", "name": "after"}, at=5),
-                 event("trace-create", {"id": "other", "name": "x"})]
+        batch = [
+            event("trace-create", {"id": "locked", "name": "after"}, at=5),
+            event("trace-create", {"id": "other", "name": "x"}),
+        ]
         response = post_batch(client, header, batch)
         assert response.status_code == 503
         assert response["Retry-After"] == "5"

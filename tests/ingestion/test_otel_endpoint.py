@@ -1,0 +1,243 @@
+"""POST /api/public/otel/v1/traces: both encodings, the attribute mapping and bad input."""
+
+import pytest
+
+from apps.traces.models import Observation, Trace
+from tests.ingestion.otlp import json_request, post_otlp, protobuf_request
+
+pytestmark = pytest.mark.core
+
+TRACE = "d748577a4d7b63c8cbd40be0458169c9"
+ROOT, LLM, TOOL = "142420e37e17e356", "741939f47b87ca94", "8a1b2c3d4e5f6071"
+
+SDK5_SPANS = [
+    {
+        "trace_id": TRACE,
+        "span_id": ROOT,
+        "name": "my-trace",
+        "start_ms": 0,
+        "end_ms": 100,
+        "attributes": {
+            "langfuse.observation.type": "span",
+            "langfuse.internal.is_app_root": True,
+            "langfuse.observation.input": '{"q": "hi"}',
+            "langfuse.observation.output": '{"a": "hello"}',
+            "user.id": "user-1",
+            "session.id": "session-1",
+            "langfuse.trace.name": "my-trace",
+            "langfuse.trace.tags": ["t1", "t2"],
+            "langfuse.trace.metadata.tenant": '"acme"',
+            "langfuse.environment": "capture-env",
+            "langfuse.release": "rel-1",
+            "langfuse.version": "v9",
+        },
+    },
+    {
+        "trace_id": TRACE,
+        "span_id": LLM,
+        "parent": ROOT,
+        "name": "llm-call",
+        "start_ms": 10,
+        "end_ms": 60,
+        "attributes": {
+            "langfuse.observation.type": "generation",
+            "langfuse.observation.model.name": "gpt-4o",
+            "langfuse.observation.model.parameters": '{"temperature": 0.2}',
+            "langfuse.observation.usage_details": '{"input": 3, "output": 5, "total": 8}',
+            "langfuse.observation.cost_details": '{"total": 0.02}',
+            "langfuse.observation.prompt.name": "my-prompt",
+            "langfuse.observation.prompt.version": 3,
+            "langfuse.observation.completion_start_time": '"2026-11-28T10:50:32.700Z"',
+            "langfuse.observation.metadata.step": '"generate"',
+            "user.id": "user-1",
+            "langfuse.environment": "capture-env",
+        },
+    },
+    {
+        "trace_id": TRACE,
+        "span_id": TOOL,
+        "parent": ROOT,
+        "name": "search",
+        "start_ms": 60,
+        "end_ms": 90,
+        "attributes": {
+            "langfuse.observation.type": "tool",
+            "langfuse.observation.level": "WARNING",
+            "langfuse.observation.status_message": "slow",
+            "langfuse.environment": "capture-env",
+        },
+    },
+]
+
+
+def _check_sdk5_trace(project_id: str) -> None:
+    trace = Trace.objects.get(project_id=project_id, id=TRACE)
+    assert (trace.name, trace.user_id, trace.session_id) == ("my-trace", "user-1", "session-1")
+    assert trace.tags == ["t1", "t2"] and trace.metadata == {"tenant": "acme"}
+    assert (trace.environment, trace.release, trace.version) == ("capture-env", "rel-1", "v9")
+    assert trace.input == {"q": "hi"} and trace.output == {"a": "hello"}
+    assert trace.observation_count == 3 and trace.level_max == 2
+    root = Observation.objects.get(project_id=project_id, id=ROOT)
+    assert root.type == "SPAN" and root.parent_observation_id is None and root.trace_id == TRACE
+    llm = Observation.objects.get(project_id=project_id, id=LLM)
+    assert llm.type == "GENERATION" and llm.parent_observation_id == ROOT and llm.model == "gpt-4o"
+    assert llm.model_parameters == {"temperature": 0.2}
+    assert llm.usage_details == {"input": 3, "output": 5, "total": 8} and float(llm.total_cost) == 0.02
+    assert (llm.prompt_name, llm.prompt_version) == ("my-prompt", 3)
+    assert llm.completion_start_time.isoformat().startswith("2026-11-28T10:50:32.700")
+    assert llm.metadata["step"] == "generate"
+    assert (llm.end_time - llm.start_time).total_seconds() == pytest.approx(0.05)
+    tool = Observation.objects.get(project_id=project_id, id=TOOL)
+    assert (tool.type, tool.level, tool.status_message) == ("TOOL", "WARNING", "slow")
+
+
+def test_protobuf_gzip_from_sdk5(tenant, api_client):
+    response = post_otlp(
+        api_client,
+        tenant.project_key.header,
+        protobuf_request(SDK5_SPANS),
+        compress=True,
+        HTTP_X_LANGFUSE_INGESTION_VERSION="4",
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/x-protobuf"
+    _check_sdk5_trace(tenant.project.id)
+
+
+def test_json_from_the_js_sdk(tenant, api_client):
+    response = post_otlp(api_client, tenant.project_key.header, json_request(SDK5_SPANS), protobuf=False)
+    assert response.status_code == 200 and response.json() == {}
+    _check_sdk5_trace(tenant.project.id)
+
+
+def test_re_export_merges(tenant, api_client):
+    post_otlp(api_client, tenant.project_key.header, protobuf_request(SDK5_SPANS))
+    post_otlp(api_client, tenant.project_key.header, protobuf_request(SDK5_SPANS))
+    assert Observation.objects.filter(project_id=tenant.project.id).count() == 3
+    assert Trace.objects.get(project_id=tenant.project.id, id=TRACE).observation_count == 3
+
+
+def test_genai_and_openinference_attributes(tenant, api_client):
+    spans = [
+        {
+            "trace_id": "a" * 32,
+            "span_id": "b" * 16,
+            "name": "chat gpt-4o",
+            "attributes": {
+                "gen_ai.operation.name": "chat",
+                "gen_ai.request.model": "gpt-4o",
+                "gen_ai.request.temperature": 0.5,
+                "gen_ai.usage.input_tokens": 100,
+                "gen_ai.usage.output_tokens": 20,
+                "gen_ai.usage.cost": 0.003,
+                "gen_ai.input.messages": '[{"role": "user", "content": "hi"}]',
+                "gen_ai.output.messages": "[]",
+                "session.id": "s9",
+                "deployment.environment.name": "staging",
+                "custom.flag": True,
+            },
+        },
+        {
+            "trace_id": "a" * 32,
+            "span_id": "c" * 16,
+            "parent": "b" * 16,
+            "name": "retrieve",
+            "error": "no docs",
+            "attributes": {
+                "openinference.span.kind": "RETRIEVER",
+                "input.value": "query",
+                "output.value": '{"docs": []}',
+            },
+        },
+        {
+            "trace_id": "a" * 32,
+            "span_id": "d" * 16,
+            "parent": "b" * 16,
+            "name": "llm",
+            "attributes": {
+                "openinference.span.kind": "LLM",
+                "llm.model_name": "claude-3",
+                "llm.token_count.prompt": 7,
+                "llm.token_count.completion": 4,
+                "llm.token_count.total": 11,
+                "llm.input_messages.0.message.role": "user",
+                "llm.input_messages.0.message.content": "hello",
+            },
+        },
+    ]
+    assert post_otlp(api_client, tenant.project_key.header, protobuf_request(spans, scope="my-app")).status_code == 200
+    project = tenant.project.id
+    chat = Observation.objects.get(project_id=project, id="b" * 16)
+    assert chat.type == "GENERATION" and chat.model == "gpt-4o" and chat.environment == "staging"
+    assert chat.usage_details == {"input": 100, "output": 20, "total": 120}
+    assert float(chat.total_cost) == 0.003 and chat.model_parameters == {"temperature": 0.5}
+    assert chat.input == [{"role": "user", "content": "hi"}]
+    assert chat.metadata["attributes"] == {"gen_ai.operation.name": "chat", "custom.flag": True}
+    retriever = Observation.objects.get(project_id=project, id="c" * 16)
+    assert (retriever.type, retriever.level, retriever.status_message) == ("RETRIEVER", "ERROR", "no docs")
+    assert retriever.input == "query" and retriever.output == {"docs": []}
+    llm = Observation.objects.get(project_id=project, id="d" * 16)
+    assert llm.type == "GENERATION" and llm.model == "claude-3"
+    assert llm.usage_details == {"input": 7, "output": 4, "total": 11}
+    assert llm.input == [{"role": "user", "content": "hello"}]
+    trace = Trace.objects.get(project_id=project, id="a" * 32)
+    assert trace.session_id == "s9" and trace.name == "chat gpt-4o"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"\x00\x01garbage-protobuf\xff", "application/x-protobuf"),
+        (b"{not json", "application/json"),
+        (b'{"resourceSpans": {"not": "an array"}}', "application/json"),
+        (b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"name": "no ids"}]}]}]}', "application/json"),
+    ],
+)
+def test_garbage_is_400(body, content_type, tenant, api_client):
+    response = api_client.generic(
+        "POST",
+        "/api/public/otel/v1/traces",
+        body,
+        content_type=content_type,
+        HTTP_AUTHORIZATION=tenant.project_key.header,
+    )
+    assert response.status_code == 400
+    assert not Trace.objects.filter(project_id=tenant.project.id).exists()
+
+
+def test_wrong_content_type_and_version(tenant, api_client):
+    header = tenant.project_key.header
+    assert (
+        api_client.generic(
+            "POST", "/api/public/otel/v1/traces", b"x", content_type="text/plain", HTTP_AUTHORIZATION=header
+        ).status_code
+        == 400
+    )
+    response = post_otlp(api_client, header, protobuf_request(SDK5_SPANS), HTTP_X_LANGFUSE_INGESTION_VERSION="9")
+    assert response.status_code == 400
+
+
+def test_empty_request_is_ok(tenant, api_client):
+    assert post_otlp(api_client, tenant.project_key.header, protobuf_request([])).status_code == 200
+    assert post_otlp(api_client, tenant.project_key.header, b'{"resourceSpans": []}', protobuf=False).json() == {}
+
+
+def test_metrics_are_accepted_and_ignored(tenant, api_client):
+    response = api_client.generic(
+        "POST",
+        "/api/public/otel/v1/metrics",
+        b"\x0a\x00",
+        content_type="application/x-protobuf",
+        HTTP_AUTHORIZATION=tenant.project_key.header,
+    )
+    assert response.status_code == 200
+
+
+def test_otel_needs_a_secret_key(tenant, api_client):
+    response = api_client.generic(
+        "POST",
+        "/api/public/otel/v1/traces",
+        protobuf_request(SDK5_SPANS),
+        content_type="application/x-protobuf",
+        HTTP_AUTHORIZATION=f"Bearer {tenant.project_key.public_key}",
+    )
+    assert response.status_code == 401
