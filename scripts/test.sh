@@ -12,6 +12,9 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
 fi
 
+# The official Langfuse clients the compatibility tests drive, each in its own environment.
+scripts/compat_clients.sh
+
 export DJANGO_SETTINGS_MODULE=langops.settings.test
 export LANGOPS_DATA_DIR="${LANGOPS_TEST_DATA_DIR:-$(mktemp -d)}"
 # A database name of its own per run: concurrent runs (and leftovers of killed ones) never collide.

@@ -1,0 +1,120 @@
+"""The official Python SDKs (2.51.x as Dify <= 1.13 pins it, 4.x, newest 5.x) and a plain
+OpenTelemetry exporter, against LangOps served by gunicorn; everything they sent is read back."""
+
+import pytest
+
+from apps.scores.models import Score
+from apps.traces.models import Observation, Session, Trace
+from tests.compat.conftest import run_python_client
+
+pytestmark = [pytest.mark.compat, pytest.mark.django_db(transaction=True)]
+
+
+def _trace(tenant, trace_id):
+    return Trace.objects.get(project_id=tenant.project.id, id=trace_id)
+
+
+def _obs(tenant, obs_id):
+    return Observation.objects.get(project_id=tenant.project.id, id=obs_id)
+
+
+def test_sdk2_dify_workflow(server, tenant):
+    ids = run_python_client("langfuse2", "sdk2_dify.py", server, tenant.project_key)
+    assert ids["project_id"] == tenant.project.id
+    trace = _trace(tenant, ids["trace_id"])
+    assert (trace.name, trace.user_id, trace.session_id, trace.tags) == (
+        "workflow",
+        "end-user-1",
+        "conversation-1",
+        ["workflow"],
+    )
+    assert trace.input == {"query": "hi"} and trace.output == {"answer": "hello"}
+    assert trace.metadata["app_id"] == "app-1" and trace.version == "2026-01-01"
+    assert trace.observation_count == 4 and trace.error_count == 1 and trace.level_max == 3
+
+    run = _obs(tenant, ids["run_id"])
+    assert run.type == "SPAN" and run.parent_observation_id is None
+    assert (run.end_time - run.start_time).total_seconds() == 3
+    failing = _obs(tenant, ids["nodes"]["code"])
+    assert (failing.level, failing.status_message, failing.parent_observation_id) == (
+        "ERROR",
+        "division by zero",
+        ids["run_id"],
+    )
+    llm = _obs(tenant, ids["nodes"]["llm"])
+    assert llm.type == "GENERATION" and llm.model == "gpt-4o"
+    assert llm.model_parameters == {"temperature": "0.2", "max_tokens": 512}  # SDK v2 stringifies floats
+    assert llm.usage_details == {"input": 10, "output": 5, "total": 15} and llm.usage_unit == "TOKENS"
+    assert float(llm.total_cost) == pytest.approx(0.0001)
+    assert llm.input == [{"role": "user", "content": "hi"}] and llm.completion_start_time is not None
+    score = Score.objects.get(project_id=tenant.project.id, trace_id=ids["trace_id"])
+    assert (score.name, score.value, score.comment, score.data_type) == ("user-feedback", 1.0, "good", "NUMERIC")
+    assert Session.objects.filter(project_id=tenant.project.id, id="conversation-1").exists()
+
+    nested = _trace(tenant, ids["nested_trace_id"])
+    assert nested.output == {"done": True} and nested.user_id == "end-user-2"
+    generation = _obs(tenant, ids["nested_generation_id"])
+    assert generation.output == "pong" and generation.end_time is not None
+    assert generation.usage_details == {"input": 3, "output": 2, "total": 5}
+    assert Score.objects.get(project_id=tenant.project.id, trace_id=nested.id).value == 0.5
+
+
+def test_sdk4_dify_single_event_batches(server, tenant):
+    ids = run_python_client("langfuse4", "sdk4_dify_batch.py", server, tenant.project_key)
+    trace = _trace(tenant, ids["trace_id"])
+    assert trace.name == "message" and trace.session_id == "conversation-14"  # explicit null kept it
+    assert trace.output == {"answer": "hello"} and trace.tags == ["chat", "message"]
+    assert trace.observation_count == 2
+    generation = Observation.objects.get(project_id=tenant.project.id, trace_id=ids["trace_id"], type="GENERATION")
+    assert generation.id  # Dify sent no id: the server generated one and stored it
+    assert generation.usage_details == {"input": 12, "output": 7, "total": 19}
+    assert _obs(tenant, ids["span_id"]).name == "moderation"
+    assert _trace(tenant, ids["orphan_trace"]).observation_count == 1
+
+
+@pytest.mark.parametrize("venv", ["langfuse4", "langfuse5"])
+def test_sdk_otel_tracing_and_scores(venv, server, tenant):
+    ids = run_python_client(venv, "sdk_otel_tracing.py", server, tenant.project_key)
+    trace = _trace(tenant, ids["trace_id"])
+    assert (trace.name, trace.user_id, trace.session_id, trace.tags) == (
+        "my-trace",
+        "user-1",
+        "session-1",
+        ["t1", "t2"],
+    )
+    assert trace.metadata.get("tenant") == "acme"
+    assert (trace.environment, trace.release, trace.version) == ("capture-env", "rel-1", "v9")
+    assert trace.input == {"q": "hi"} and trace.output == {"a": "hello"}
+    assert trace.observation_count == 4
+    root = _obs(tenant, ids["root_id"])
+    assert root.type == "SPAN" and root.parent_observation_id is None
+    generation = _obs(tenant, ids["generation_id"])
+    assert generation.type == "GENERATION" and generation.model == "gpt-4o"
+    assert generation.parent_observation_id == ids["root_id"]
+    assert generation.model_parameters == {"temperature": 0.2}
+    assert generation.usage_details == {"input": 3, "output": 5, "total": 8}
+    assert float(generation.total_cost) == pytest.approx(0.02) and generation.output == "hello"
+    assert generation.completion_start_time is not None
+    tool = _obs(tenant, ids["tool_id"])
+    assert (tool.type, tool.level, tool.status_message) == ("TOOL", "WARNING", "slow")
+    event = Observation.objects.get(project_id=tenant.project.id, trace_id=ids["trace_id"], name="an-event")
+    assert event.type == "EVENT" and event.start_time == event.end_time
+
+    scores = {s.name: s for s in Score.objects.filter(project_id=tenant.project.id)}
+    assert scores["quality"].value == pytest.approx(0.9) and scores["quality"].comment == "good"
+    assert scores["label"].string_value == "good" and scores["label"].observation_id == ids["generation_id"]
+    assert scores["resolved"].session_id == "session-1" and scores["resolved"].string_value == "True"
+
+
+def test_plain_opentelemetry_exporter(server, tenant):
+    ids = run_python_client("langfuse5", "plain_otel_exporter.py", server, tenant.project_key)
+    trace = _trace(tenant, ids["trace_id"])
+    assert trace.name == "rag-request" and trace.session_id == "rag-session" and trace.user_id == "rag-user"
+    assert trace.environment == "staging"
+    chat = _obs(tenant, ids["chat_id"])
+    assert chat.type == "GENERATION" and chat.model == "gpt-4o-mini"
+    assert chat.usage_details == {"input": 42, "output": 7, "total": 49}
+    assert chat.input == [{"role": "user", "content": "What is RAG?"}]
+    retrieve = _obs(tenant, ids["retrieve_id"])
+    assert retrieve.level == "ERROR" and retrieve.status_message == "index unavailable"
+    assert retrieve.metadata["attributes"] == {"custom.index": "docs-v2"}
