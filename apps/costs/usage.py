@@ -124,23 +124,17 @@ def provided_usage(usage: Any, usage_details: Any) -> tuple[dict[str, int], dict
     return counts, costs, unit
 
 
-def finalize(provided_usage_details: dict, provided_cost_details: dict) -> dict[str, Any]:
-    """Final usage and cost of a merged observation from what the client provided.
+def with_total(usage: dict[str, Any]) -> dict[str, int]:
+    """Usage counts with `total` = the sum of the other keys when the client gave none."""
+    counts = {k: int(v) for k, v in usage.items()}
+    if counts and "total" not in counts:
+        counts["total"] = sum(counts.values())
+    return counts
 
-    Ingested cost wins wholesale. Without it the cost stays unknown here; model prices
-    (apps.costs pricing) fill it in when a model definition matches.
-    """
-    usage = {k: int(v) for k, v in provided_usage_details.items()}
-    if usage and "total" not in usage:
-        usage["total"] = sum(usage.values())
-    costs = {k: Decimal(str(v)) for k, v in provided_cost_details.items()}
-    if costs and "total" not in costs and set(costs) <= {"input", "output"}:
-        costs["total"] = sum(costs.values(), Decimal(0))
-    return {
-        "usage_details": usage,
-        "cost_details": {k: str(v) for k, v in costs.items()},
-        "total_cost": costs.get("total"),
-        "input_tokens": usage.get("input", 0),
-        "output_tokens": usage.get("output", 0),
-        "total_tokens": usage.get("total", 0),
-    }
+
+def provided_cost(costs: dict[str, Any]) -> tuple[dict[str, str], Decimal | None]:
+    """Ingested cost as given; total derived only from input/output (else left unset)."""
+    values = {k: Decimal(str(v)) for k, v in costs.items()}
+    if values and "total" not in values and set(values) <= {"input", "output"}:
+        values["total"] = sum(values.values(), Decimal(0))
+    return {k: str(v) for k, v in values.items()}, values.get("total")

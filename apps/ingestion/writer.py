@@ -21,10 +21,12 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from apps.costs.usage import finalize
+from apps.costs.catalogue import model_matcher
+from apps.costs.engine import price_row
 from apps.ingestion.events import EntityEvent
 from apps.ingestion.merge import FIELDS, FIRST, apply_event
 from apps.ingestion.normalize import order_key
+from apps.ingestion.tasks import enrich_observations
 from apps.scores.models import Score
 from apps.traces.models import Observation, Session, Trace
 
@@ -54,11 +56,13 @@ def _blank_row(model: type[models.Model], project_id: str, entity_id: str, now: 
     return row
 
 
-def _finish_row(kind: str, row: dict[str, Any], now: datetime) -> None:
-    """Derived columns after merging: usage/cost totals, clamps, required defaults."""
+def _finish_row(kind: str, row: dict[str, Any], now: datetime, context: dict[str, Any]) -> None:
+    """Derived columns after merging: usage and cost, clamps, required defaults."""
     row["updated_at"] = now
     if kind == "observation":
-        row.update(finalize(row.get("provided_usage_details") or {}, row.get("provided_cost_details") or {}))
+        if "matcher" not in context:
+            context["matcher"] = model_matcher(row["project_id"])
+        price_row(row, context["matcher"])
         if row["start_time"] is None:
             row["start_time"] = now
         if row["end_time"] is not None and row["end_time"] < row["start_time"]:
@@ -100,15 +104,16 @@ def _merge_kind(kind: str, project_id: str, by_id: dict[str, list[EntityEvent]],
     model = MODELS[kind]
     pending = dict(by_id)
     merged: list[dict[str, Any]] = []
+    context: dict[str, Any] = {}
     for _attempt in range(_CONFLICT_RETRIES):
         stored = _load(model, project_id, sorted(pending))
         new_rows, old_rows = [], []
         for entity_id, events in pending.items():
             row = stored.get(entity_id) or _blank_row(model, project_id, entity_id, now)
             _apply(kind, row, events)
-            _finish_row(kind, row, now)
+            _finish_row(kind, row, now, context)
             (old_rows if entity_id in stored else new_rows).append(row)
-        _update(model, old_rows)
+        update_rows(model, old_rows)
         inserted = _insert(model, new_rows)
         merged.extend(old_rows)
         merged.extend(r for r in new_rows if r["id"] in inserted)
@@ -163,7 +168,8 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> set[str]:
     return {row["id"] for row in rows}
 
 
-def _update(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+def update_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """Write back complete rows that exist already (one statement per batch)."""
     if not rows:
         return
     table, columns, names = _table(model)
@@ -245,7 +251,7 @@ WHERE {trace}.project_id = %s AND {trace}.id = a.trace_id
 """
 
 
-def _refresh_aggregates(project_id: str, trace_ids: set[str]) -> None:
+def refresh_aggregates(project_id: str, trace_ids: set[str]) -> None:
     """Recompute the per-trace aggregates of the given traces from their observations."""
     ids = sorted(trace_ids)
     for start in range(0, len(ids), 500):
@@ -278,7 +284,11 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> WriteResult:
         _ensure_sessions(project_id, traces, now)
         touched = {row["trace_id"] for row in observations}
         if touched:
-            _refresh_aggregates(project_id, touched)
+            refresh_aggregates(project_id, touched)
+        pending = [row["id"] for row in observations if row["cost_status"] == "pending"]
+        if pending:
+            # Tokenizing is CPU work: a worker does it after commit (the sweeper covers a lost task).
+            transaction.on_commit(lambda: enrich_observations.delay(project_id=project_id, observation_ids=pending))
         result.written = {"observation": len(observations), "trace": len(traces), "score": len(scores)}
         result.trace_ids = {row["id"] for row in traces}
     return result

@@ -84,6 +84,12 @@ class Observation(models.Model):
     input_tokens = models.BigIntegerField(default=0)
     output_tokens = models.BigIntegerField(default=0)
     total_tokens = models.BigIntegerField(default=0)
+    # How the cost was obtained: provided by the client, computed from a model's prices,
+    # pending (usage must be tokenized first), unknown (no price for this model), none (no model).
+    cost_status = models.CharField(max_length=10, default="none")
+    model_id = models.CharField(max_length=60, null=True)
+    pricing_tier_id = models.CharField(max_length=60, null=True)
+    pricing_tier_name = models.CharField(max_length=100, null=True)
     merge_state = models.JSONField(default=dict)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -92,6 +98,9 @@ class Observation(models.Model):
         indexes = [
             models.Index(fields=["project_id", "trace_id"], name="obs_project_trace"),
             models.Index(fields=["project_id", "-start_time"], name="obs_project_start"),
+            models.Index(
+                fields=["updated_at"], condition=models.Q(cost_status="pending"), name="obs_pending_enrichment"
+            ),
         ]
 
 

@@ -1,0 +1,89 @@
+"""Counting tokens offline with tiktoken.
+
+tiktoken normally downloads its BPE files on first use. The two encodings we need ship with
+LangOps (data/*.tiktoken.gz, byte-identical to OpenAI's files) and are placed in tiktoken's own
+cache under the data directory, where tiktoken verifies their SHA-256 before use: nothing is
+downloaded at run time.
+"""
+
+import gzip
+import hashlib
+import json
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+_DATA = Path(__file__).resolve().parent / "data"
+_SOURCES = {
+    "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+    "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+}
+_CHAT_MODELS = ("gpt-3.5", "gpt-35", "gpt-4", "gpt-4o", "gpt-4.1", "gpt-5", "o1", "o3", "o4")
+_lock = threading.Lock()
+
+
+def _install_offline_cache() -> None:
+    cache_dir = Path(settings.DATA_DIR) / "tiktoken"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for name, url in _SOURCES.items():
+        target = cache_dir / hashlib.sha1(url.encode()).hexdigest()
+        if not target.exists():
+            temporary = target.with_suffix(".tmp")
+            temporary.write_bytes(gzip.decompress((_DATA / f"{name}.tiktoken.gz").read_bytes()))
+            temporary.replace(target)
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache_dir)
+
+
+@lru_cache(maxsize=8)
+def encoding_for(model: str) -> Any:
+    """The tiktoken encoding for a model name (o200k for the gpt-4o family, else cl100k)."""
+    import tiktoken
+
+    with _lock:
+        _install_offline_cache()
+        try:
+            name = tiktoken.encoding_name_for_model(model)
+        except KeyError:
+            name = "cl100k_base"
+        if name not in _SOURCES:
+            name = "cl100k_base"
+        return tiktoken.get_encoding(name)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _is_chat(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(m, dict) and "role" in m and isinstance(m.get("content", ""), str) for m in value)
+    )
+
+
+def count_tokens(value: Any, *, tokenizer_id: str | None, config: dict | None) -> int | None:
+    """Tokens of an input or output the way Langfuse counts them; None when it cannot count."""
+    if value is None or tokenizer_id != "openai" or not isinstance(config, dict):
+        return None
+    model = config.get("tokenizerModel")
+    if not isinstance(model, str) or not model:
+        return None
+    encoding = encoding_for(model)
+    if _is_chat(value) and model.startswith(_CHAT_MODELS):
+        per_message = int(config.get("tokensPerMessage") or 3)
+        per_name = int(config.get("tokensPerName") or 1)
+        total = 3
+        for message in value:
+            total += per_message
+            for key in ("role", "content", "name", "tool_calls", "function_call"):
+                if message.get(key) is not None:
+                    total += len(encoding.encode(_text(message[key]), disallowed_special=()))
+            if message.get("name"):
+                total += per_name
+        return total
+    return len(encoding.encode(_text(value), disallowed_special=()))

@@ -1,0 +1,114 @@
+"""Usage and cost: model matching, pricing tiers, ingested cost precedence, price unknown, tokenizing."""
+
+from decimal import Decimal
+
+import pytest
+
+from apps.costs.catalogue import sync_managed_models
+from apps.costs.models import ModelDefinition, PricingTier
+from apps.costs.tokenizers import count_tokens, encoding_for
+from apps.ingestion.tasks import enrich_pending, sweep_pending_enrichment
+from apps.traces.models import Observation, Trace
+from tests.ingestion.helpers import event, post_batch
+
+pytestmark = pytest.mark.core
+
+
+def _generation(tenant, api_client, **body):
+    body = {"id": "g", "traceId": "t", **body}
+    assert post_batch(api_client, tenant.project_key.header, [event("generation-create", body)]).status_code == 207
+    return Observation.objects.get(project_id=tenant.project.id, id=body["id"])
+
+
+def test_price_list_is_seeded(db):
+    assert ModelDefinition.objects.filter(project_id__isnull=True).count() >= 100
+    assert ModelDefinition.objects.get(id="b9854a5c92dc496b997d99d20").model_name == "gpt-4o"
+    assert sync_managed_models() == 0  # idempotent: nothing newer in the list
+
+
+def test_cost_from_the_default_tier(tenant, api_client):
+    generation = _generation(tenant, api_client, model="openai/GPT-4o", usageDetails={"input": 1000, "output": 100})
+    assert generation.cost_status == "computed" and generation.model_id == "b9854a5c92dc496b997d99d20"
+    assert generation.pricing_tier_name == "Standard"
+    assert generation.total_cost == Decimal("0.0035")
+    assert Decimal(generation.cost_details["input"]) == Decimal("0.0025")
+
+
+def test_conditional_tier_on_model_parameters(tenant, api_client):
+    generation = _generation(
+        tenant,
+        api_client,
+        model="gpt-4o",
+        modelParameters={"service_tier": "priority"},
+        usageDetails={"input": 1000, "output": 100},
+    )
+    assert generation.pricing_tier_name == "Fast mode"
+    assert generation.total_cost == Decimal("0.00595")
+
+
+def test_ingested_cost_wins(tenant, api_client):
+    generation = _generation(
+        tenant, api_client, model="gpt-4o", usageDetails={"input": 1000}, costDetails={"input": 0.5, "output": 0.25}
+    )
+    assert generation.cost_status == "provided" and generation.total_cost == Decimal("0.75")
+
+
+def test_unknown_model_is_price_unknown_not_zero(tenant, api_client):
+    generation = _generation(tenant, api_client, model="my-private-llm", usageDetails={"input": 10})
+    assert generation.cost_status == "unknown" and generation.total_cost is None
+    assert Trace.objects.get(project_id=tenant.project.id, id="t").total_cost is None
+
+
+def test_project_model_beats_managed_one(tenant, api_client):
+    model = ModelDefinition.objects.create(
+        project_id=tenant.project.id, model_name="gpt-4o-custom", match_pattern="(?i)^gpt-4o$"
+    )
+    PricingTier.objects.create(model=model, name="Negotiated", is_default=True, prices={"input": "0.000001"})
+    generation = _generation(tenant, api_client, model="gpt-4o", usageDetails={"input": 1000})
+    assert generation.model_id == model.id and generation.total_cost == Decimal("0.001")
+
+
+def test_other_projects_models_do_not_apply(tenant, other_tenant, api_client):
+    model = ModelDefinition.objects.create(
+        project_id=other_tenant.project.id, model_name="secret", match_pattern="(?i)^secret-model$"
+    )
+    PricingTier.objects.create(model=model, name="S", is_default=True, prices={"input": "1"})
+    generation = _generation(tenant, api_client, model="secret-model", usageDetails={"input": 10})
+    assert generation.cost_status == "unknown"
+
+
+def test_missing_usage_is_tokenized_in_the_background(tenant, api_client):
+    messages = [{"role": "user", "content": "How many tokens is this sentence?"}]
+    generation = _generation(tenant, api_client, model="gpt-4o", input=messages, output="Exactly eleven, I think.")
+    assert generation.cost_status == "pending" and generation.total_cost is None
+    assert enrich_pending(project_id=tenant.project.id) == 1
+    generation.refresh_from_db()
+    encoding = encoding_for("gpt-4o")
+    expected_input = 3 + 3 + len(encoding.encode("user")) + len(encoding.encode(messages[0]["content"]))
+    expected_output = len(encoding.encode("Exactly eleven, I think."))
+    assert generation.usage_details == {
+        "input": expected_input,
+        "output": expected_output,
+        "total": expected_input + expected_output,
+    }
+    assert generation.cost_status == "computed" and generation.total_cost > 0
+    assert Trace.objects.get(project_id=tenant.project.id, id="t").total_tokens == expected_input + expected_output
+
+
+def test_errors_are_not_tokenized(tenant, api_client):
+    generation = _generation(tenant, api_client, model="gpt-4o", input="hi", level="ERROR")
+    assert generation.cost_status == "unknown"
+
+
+def test_sweeper_redoes_what_a_lost_task_left_pending(tenant, api_client, settings):
+    settings.ENRICHMENT_GRACE_SECONDS = 0
+    _generation(tenant, api_client, model="gpt-4o", input="lost task", output="still priced")
+    assert sweep_pending_enrichment() == 1
+    assert Observation.objects.get(project_id=tenant.project.id, id="g").cost_status == "computed"
+
+
+def test_tokenizer_uses_the_bundled_files_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # replaced by our offline cache on first use
+    assert count_tokens("hello world", tokenizer_id="openai", config={"tokenizerModel": "gpt-4o"}) == 2
+    assert count_tokens("hello world", tokenizer_id="openai", config={"tokenizerModel": "gpt-4"}) == 2
+    assert count_tokens("x", tokenizer_id="claude", config={}) is None
