@@ -47,6 +47,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _mount() -> None:
     from apps.apikeys.api import router as apikeys_router
     from apps.core.health import router as health_router
+    from apps.costs.api import router as costs_router
     from apps.organizations.api import router as organizations_router
     from apps.projects.api import router as projects_router
 
@@ -54,6 +55,7 @@ def _mount() -> None:
     api.add_router("", projects_router)
     api.add_router("", apikeys_router)
     api.add_router("", organizations_router)
+    api.add_router("", costs_router)
 
 
 _mount()

@@ -8,50 +8,55 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection
+
+from tests.live import database_url
 
 
 @contextmanager
-def celery_worker(queues: str = "default,ingestion,evals,exports") -> Iterator[subprocess.Popen]:
-    """Start `celery worker` against the test database and broker; stop it afterwards."""
-    database = connection.settings_dict
-    url = f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
-    env = {
+def celery_worker(
+    queues: str = "default,ingestion,evals,exports", *, beat: bool = False, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen]:
+    """Start `celery worker` (optionally with beat) against the test database and broker; stop it afterwards."""
+    environment = {
         **os.environ,
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "DJANGO_SETTINGS_MODULE": "langops.settings.test",
+        **(env or {}),
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "langops",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queues,
-            "--loglevel",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "langops",
+        "worker",
+        "--pool",
+        "solo",
+        "--queues",
+        queues,
+        "--loglevel",
+        "WARNING",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if beat:
+        command += ["--beat", "--schedule", os.path.join(settings.DATA_DIR, f"beat-{os.getpid()}")]
+    # A file, not a pipe: an unread pipe fills up and blocks the worker in the middle of a log line.
+    log_path = os.path.join(settings.DATA_DIR, f"worker-{os.getpid()}.log")
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            command, env=environment, stdout=subprocess.DEVNULL, stderr=log, cwd=settings.BASE_DIR
+        )
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float = 30.0, interval: float = 0.2) -> bool:

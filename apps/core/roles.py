@@ -22,8 +22,8 @@ ROLE_LABELS = {Role.OWNER: _("Owner"), Role.ADMIN: _("Admin"), Role.MEMBER: _("M
 ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in sorted(Role, key=ROLE_RANK.get, reverse=True)]
 
 # Scopes that concern the project's data (traces, prompts, ...). Later features add theirs here.
-_PROJECT_READ = {"project:read", "traces:read", "scores:read", "prompts:read", "datasets:read"}
-_PROJECT_WRITE = {"traces:write", "scores:write", "prompts:write", "datasets:write"}
+_PROJECT_READ = {"project:read", "traces:read", "scores:read", "prompts:read", "datasets:read", "models:read"}
+_PROJECT_WRITE = {"traces:write", "scores:write", "prompts:write", "datasets:write", "models:write"}
 
 _VIEWER = {"organization:read", "members:read", *_PROJECT_READ}
 _MEMBER = _VIEWER | _PROJECT_WRITE | {"apikeys:read"}

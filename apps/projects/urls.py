@@ -1,6 +1,7 @@
 from django.urls import path
 
 from apps.apikeys import views as apikey_views
+from apps.costs import views as cost_views
 from apps.projects import views
 
 app_name = "projects"
@@ -16,4 +17,11 @@ urlpatterns = [
         apikey_views.ProjectApiKeyRevokeView.as_view(),
         name="api_key_revoke",
     ),
+    path("<str:project_id>/settings/models/", cost_views.ProjectModelsView.as_view(), name="models"),
+    path(
+        "<str:project_id>/settings/models/<str:model_id>/delete/",
+        cost_views.ProjectModelDeleteView.as_view(),
+        name="model_delete",
+    ),
+    path("<str:project_id>/settings/models/recompute/", cost_views.CostRecomputeView.as_view(), name="cost_recompute"),
 ]

@@ -133,7 +133,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE: dict = {
-    "sweep-pending-enrichment": {"task": "apps.ingestion.tasks.sweep_pending_enrichment", "schedule": 60.0},
+    "sweep-pending-enrichment": {
+        "task": "apps.ingestion.tasks.sweep_pending_enrichment",
+        "schedule": float(env_int("LANGOPS_SWEEP_INTERVAL_SECONDS", 60)),
+    },
 }
 ENRICHMENT_GRACE_SECONDS = env_int("LANGOPS_ENRICHMENT_GRACE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -36,6 +36,13 @@ def _invite_id(t: Tenant) -> dict:
     return {"invite_id": invite.id}
 
 
+def _model_id(t: Tenant) -> dict:
+    from apps.costs.models import ModelDefinition
+
+    model = ModelDefinition.objects.create(project_id=t.project.id, model_name="matrix", match_pattern="^m$")
+    return {"model_id": model.id}
+
+
 CONSOLE: dict[str, ConsoleCase] = {
     "organizations:detail": ConsoleCase("organization", post=lambda t: {"name": "Created in matrix"}),
     "organizations:settings": ConsoleCase("organization", post=lambda t: {"name": "Renamed org"}),
@@ -55,6 +62,11 @@ CONSOLE: dict[str, ConsoleCase] = {
     "projects:members": ConsoleCase("project", post=lambda t: {"user_id": t.users[Role.VIEWER].id, "role": "MEMBER"}),
     "projects:api_keys": ConsoleCase("project", post=lambda t: {"note": "matrix"}),
     "projects:api_key_revoke": ConsoleCase("project", extra=lambda t: {"key_id": t.project_key.id}),
+    "projects:models": ConsoleCase(
+        "project", post=lambda t: {"model_name": "custom", "match_pattern": "(?i)^custom$", "input_price": "1"}
+    ),
+    "projects:model_delete": ConsoleCase("project", extra=_model_id),
+    "projects:cost_recompute": ConsoleCase("project", post=lambda t: {"from": "2026-01-01", "to": "2026-02-01"}),
 }
 # Views that need a signed-in user but no tenant: only the anonymous check applies.
 USER_LEVEL = {"home", "organizations:create", "accounts:password", "invite_accept"}
@@ -177,7 +189,21 @@ API: dict[tuple[str, str], ApiCase] = {
         body=lambda t: {"userId": t.users[Role.VIEWER].id}, setup=_override_viewer
     ),
     ("GET", "/organizations/projects"): ApiCase(),
+    ("GET", "/models"): ApiCase(),
+    ("POST", "/models"): ApiCase(
+        body=lambda t: {"modelName": "api-model", "matchPattern": "(?i)^api$", "inputPrice": 1}
+    ),
+    ("GET", "/models/{model_id}"): ApiCase(setup=lambda t: _api_model(t)),
+    ("DELETE", "/models/{model_id}"): ApiCase(setup=lambda t: _api_model(t), statuses={204}),
 }
+
+
+def _api_model(t: Tenant) -> None:
+    from apps.costs.models import ModelDefinition
+
+    ModelDefinition.objects.get_or_create(
+        id="matrix-model", defaults={"project_id": t.project.id, "model_name": "matrix", "match_pattern": "^m$"}
+    )
 
 
 def _api_matrix() -> list[tuple[str, str, str]]:
@@ -189,7 +215,9 @@ def _api_matrix() -> list[tuple[str, str, str]]:
 
 
 def _api_call(client, method: str, path: str, t: Tenant, *, auth: str | None, key_id: str | None = None):
-    url = "/api/public" + path.format(project_id=t.project.id, key_id=key_id or t.project_key.id)
+    url = "/api/public" + path.format(
+        project_id=t.project.id, key_id=key_id or t.project_key.id, model_id="matrix-model"
+    )
     case = API[(method, path)]
     body = case.body(t)
     headers = {"HTTP_AUTHORIZATION": auth} if auth else {}

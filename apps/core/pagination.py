@@ -1,0 +1,27 @@
+"""Langfuse's page/limit pagination: page from 1, limit 1-100 (default 50)."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from ninja import Schema
+from pydantic import Field
+
+
+class PageParams(Schema):
+    page: int = Field(1, ge=1)
+    limit: int = Field(50, ge=1, le=100)
+
+
+class PageMeta(Schema):
+    page: int
+    limit: int
+    totalItems: int
+    totalPages: int
+
+
+def paginate(queryset: QuerySet, params: PageParams) -> tuple[list[Any], dict[str, int]]:
+    total = queryset.count()
+    start = (params.page - 1) * params.limit
+    items = list(queryset[start : start + params.limit])
+    pages = (total + params.limit - 1) // params.limit
+    return items, {"page": params.page, "limit": params.limit, "totalItems": total, "totalPages": pages}

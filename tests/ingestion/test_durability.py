@@ -1,0 +1,106 @@
+"""Nothing acknowledged is lost: a killed worker or a flushed broker only delays enrichment."""
+
+import os
+import signal
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from apps.costs.models import CostRecomputeJob, ModelDefinition, PricingTier
+from apps.traces.models import Observation
+from tests.ingestion.helpers import event, post_batch
+from tests.worker import celery_worker, wait_until
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+FAST_SWEEP = {"LANGOPS_SWEEP_INTERVAL_SECONDS": "1", "LANGOPS_ENRICHMENT_GRACE_SECONDS": "0"}
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("worker processes need a database they can share (PostgreSQL)")
+
+
+def _pending_generations(tenant, api_client, count: int) -> None:
+    events = [
+        event(
+            "generation-create",
+            {
+                "id": f"g{n}",
+                "traceId": f"t{n % 7}",
+                "model": "gpt-4o",
+                "input": [{"role": "user", "content": f"question number {n} " * 20}],
+                "output": "an answer " * 30,
+            },
+        )
+        for n in range(count)
+    ]
+    for start in range(0, count, 100):
+        assert post_batch(api_client, tenant.project_key.header, events[start : start + 100]).status_code == 207
+
+
+def _pending(tenant) -> int:
+    return Observation.objects.filter(project_id=tenant.project.id, cost_status="pending").count()
+
+
+def test_worker_enriches_after_commit(tenant, api_client):
+    _pending_generations(tenant, api_client, 5)
+    with celery_worker():
+        assert wait_until(lambda: _pending(tenant) == 0)
+    assert Observation.objects.filter(project_id=tenant.project.id, cost_status="computed").count() == 5
+
+
+def test_flushed_broker_loses_nothing(tenant, api_client):
+    _pending_generations(tenant, api_client, 20)
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # every queued task is gone
+    with celery_worker(beat=True, env=FAST_SWEEP):
+        assert wait_until(lambda: _pending(tenant) == 0, timeout=60)
+    assert Observation.objects.filter(project_id=tenant.project.id, cost_status="computed").count() == 20
+
+
+def test_killed_worker_loses_nothing(tenant, api_client):
+    _pending_generations(tenant, api_client, 400)
+    with celery_worker() as worker:
+        wait_until(lambda: _pending(tenant) < 400, timeout=30)
+        os.kill(worker.pid, signal.SIGKILL)  # mid-flight: some batches done, the rest abandoned
+        worker.wait()
+    left = _pending(tenant)
+    with celery_worker(beat=True, env=FAST_SWEEP):
+        assert wait_until(lambda: _pending(tenant) == 0, timeout=90), f"{_pending(tenant)} of {left} still pending"
+
+
+def test_cost_recompute_job_reports_progress(tenant, api_client, member_client):
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [
+            event(
+                "generation-create",
+                {
+                    "id": f"r{n}",
+                    "traceId": "rt",
+                    "model": "acme-llm",
+                    "startTime": "2026-03-01T00:00:00Z",
+                    "usageDetails": {"input": 1000},
+                },
+            )
+            for n in range(3)
+        ],
+    )
+    assert Observation.objects.get(project_id=tenant.project.id, id="r0").cost_status == "unknown"
+    model = ModelDefinition.objects.create(project_id=tenant.project.id, model_name="acme", match_pattern="^acme-llm$")
+    PricingTier.objects.create(model=model, name="Standard", is_default=True, prices={"input": "0.000002"})
+    response = member_client.post(
+        f"/project/{tenant.project.id}/settings/models/recompute/", {"from": "2026-02-01", "to": "2026-03-31"}
+    )
+    assert response.status_code == 302
+    job = CostRecomputeJob.objects.get(project_id=tenant.project.id)
+    with celery_worker():
+        assert wait_until(lambda: CostRecomputeJob.objects.get(id=job.id).status == "done")
+    job.refresh_from_db()
+    assert (job.total, job.processed, job.updated, job.percent) == (3, 3, 3, 100)
+    assert str(Observation.objects.get(project_id=tenant.project.id, id="r0").total_cost).startswith("0.002")
+    page = member_client.get(f"/project/{tenant.project.id}/settings/models/recompute/")
+    assert b"3 / 3" in page.content
