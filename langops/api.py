@@ -48,6 +48,7 @@ def _mount() -> None:
     from apps.apikeys.api import router as apikeys_router
     from apps.core.health import router as health_router
     from apps.costs.api import router as costs_router
+    from apps.media.api import router as media_router
     from apps.organizations.api import router as organizations_router
     from apps.projects.api import router as projects_router
 
@@ -56,6 +57,7 @@ def _mount() -> None:
     api.add_router("", apikeys_router)
     api.add_router("", organizations_router)
     api.add_router("", costs_router)
+    api.add_router("", media_router)
 
 
 _mount()

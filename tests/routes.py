@@ -19,6 +19,7 @@ PUBLIC_URL_NAMES = {
     "public_api:openapi-json": "the published API description",
     "public_api:openapi-view": "interactive API docs page",
     "public_api:api-root": "ninja's index of the API",
+    "media_blob": "local presigned media URL: a signed, expiring token names one object and operation",
 }
 PUBLIC_OPERATIONS = {("GET", "/health")}
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.scores",
     "apps.ingestion",
     "apps.costs",
+    "apps.media",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,13 @@ INVITE_TTL_DAYS = env_int("LANGOPS_INVITE_TTL_DAYS", 7)
 API_KEY_CACHE_SECONDS = env_int("LANGOPS_API_KEY_CACHE_SECONDS", 30)
 API_KEY_LAST_USED_RESOLUTION_SECONDS = 60
 
+# --- Blob storage (media; later exports) ---------------------------------------------------
+LANGOPS_S3_BUCKET = env_str("LANGOPS_S3_BUCKET")
+LANGOPS_S3_ENDPOINT_URL = env_str("LANGOPS_S3_ENDPOINT_URL")
+LANGOPS_S3_REGION = env_str("LANGOPS_S3_REGION", "us-east-1")
+MEDIA_MAX_BYTES = env_int("LANGOPS_MEDIA_MAX_BYTES", 1024 * 1024 * 1024)
+MEDIA_URL_TTL_SECONDS = env_int("LANGOPS_MEDIA_URL_TTL_SECONDS", 3600)
+
 # --- Public API ---------------------------------------------------------------------------
 CORS_URLS_REGEX = r"^/api/public/.*$"
 # A regex that matches every origin makes django-cors-headers reflect the request's Origin.
@@ -178,6 +186,7 @@ OTEL_MAX_BODY_BYTES = env_int("LANGOPS_OTEL_MAX_BODY_BYTES", 64 * 1024 * 1024)
 PUBLIC_API_BODY_LIMITS: dict[str, int] = {
     "/api/public/ingestion": INGESTION_MAX_BODY_BYTES,
     "/api/public/otel/": OTEL_MAX_BODY_BYTES,
+    "/api/public/media/blob/": MEDIA_MAX_BYTES,
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

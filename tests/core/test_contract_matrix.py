@@ -195,7 +195,41 @@ API: dict[tuple[str, str], ApiCase] = {
     ),
     ("GET", "/models/{model_id}"): ApiCase(setup=lambda t: _api_model(t)),
     ("DELETE", "/models/{model_id}"): ApiCase(setup=lambda t: _api_model(t), statuses={204}),
+    ("POST", "/media"): ApiCase(
+        body=lambda t: {
+            "traceId": "t",
+            "contentType": "text/plain",
+            "contentLength": 1,
+            "sha256Hash": "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=",
+            "field": "input",
+        }
+    ),
+    ("PATCH", "/media/{media_id}"): ApiCase(
+        setup=lambda t: _api_media(t),
+        statuses={204},
+        body=lambda t: {"uploadedAt": "2026-11-28T00:00:00Z", "uploadHttpStatus": 200},
+    ),
+    ("GET", "/media/{media_id}"): ApiCase(setup=lambda t: _api_media(t, uploaded=True)),
 }
+
+
+def _api_media(t: Tenant, uploaded: bool = False) -> None:
+    from django.utils import timezone
+
+    from apps.media.models import Media
+
+    Media.objects.get_or_create(
+        project_id=t.project.id,
+        id="matrixmedia",
+        defaults={
+            "sha256_hash": "x",
+            "content_type": "text/plain",
+            "content_length": 1,
+            "storage_key": "media/x",
+            "uploaded_at": timezone.now() if uploaded else None,
+            "upload_http_status": 200 if uploaded else None,
+        },
+    )
 
 
 def _api_model(t: Tenant) -> None:
@@ -216,7 +250,7 @@ def _api_matrix() -> list[tuple[str, str, str]]:
 
 def _api_call(client, method: str, path: str, t: Tenant, *, auth: str | None, key_id: str | None = None):
     url = "/api/public" + path.format(
-        project_id=t.project.id, key_id=key_id or t.project_key.id, model_id="matrix-model"
+        project_id=t.project.id, key_id=key_id or t.project_key.id, model_id="matrix-model", media_id="matrixmedia"
     )
     case = API[(method, path)]
     body = case.body(t)
@@ -251,7 +285,10 @@ def test_api_key_of_the_wrong_level_is_403(method, path, scope, tenant, api_clie
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize(("method", "path", "scope"), [case for case in _api_matrix() if "{project_id}" in case[1]])
+@pytest.mark.parametrize(
+    ("method", "path", "scope"),
+    [case for case in _api_matrix() if "{" in case[1]],  # ids of tenant A's objects
+)
 def test_api_other_organizations_project_is_404(method, path, scope, tenant, other_tenant, api_client):
     API[(method, path)].setup(tenant)
     outsider = _right_key(other_tenant, scope)
