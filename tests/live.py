@@ -30,8 +30,8 @@ def database_url() -> str:
 
 
 @contextmanager
-def live_langops(workers: int = 2) -> Iterator[str]:
-    """Start gunicorn on a free port; yield its base URL; stop it."""
+def live_langops(workers: int = 2, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start gunicorn on a free port (with extra environment); yield its base URL; stop it."""
     port = _free_port()
     env = {
         **os.environ,
@@ -39,6 +39,7 @@ def live_langops(workers: int = 2) -> Iterator[str]:
         "DJANGO_SETTINGS_MODULE": "langops.settings.test",
         "LANGOPS_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **(env or {}),
     }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     process = subprocess.Popen(
