@@ -59,5 +59,18 @@ def authenticate_api_key(request: HttpRequest, *, allow_bearer: bool = False) ->
         return api_key_access(key, bearer_only=True, ip=client_ip(request))
     key = api_key_authenticate(secret)
     if key is None:
+        _note_refused(public, request.path)
         raise Unauthorized(f"Invalid credentials. {_HINT}")
     return api_key_access(key, ip=client_ip(request))
+
+
+def _note_refused(public_key: str, path: str) -> None:
+    """Ingestion health: a known public key with a wrong secret, or a revoked key, is worth telling."""
+    from apps.apikeys.models import ApiKey
+    from apps.ingestion.health import record_for_public_key
+
+    revoked = ApiKey.objects.filter(public_key=public_key[:100], revoked_at__isnull=False).exists()
+    outcome, reason = (
+        ("revoked_key", "API key was revoked") if revoked else ("auth_failed", "secret key does not match")
+    )
+    record_for_public_key(public_key=public_key, outcome=outcome, reason=reason, path=path, status=401)

@@ -5,6 +5,7 @@ from typing import Any
 
 from apps.core.access import Access
 from apps.ingestion.events import EntityEvent, EventError, decode_event
+from apps.ingestion.health import record_outcomes, rejection
 from apps.ingestion.writer import write_events
 
 
@@ -12,6 +13,7 @@ from apps.ingestion.writer import write_events
 class BatchOutcome:
     successes: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    rejected_raw: list[Any] = field(default_factory=list)  # the events behind `errors`, for samples
 
     def as_response(self) -> dict[str, Any]:
         return {"successes": self.successes, "errors": self.errors}
@@ -32,10 +34,30 @@ def ingest_batch(*, access: Access, batch: list[Any]) -> BatchOutcome:
         except EventError as exc:
             envelope_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else "unknown"
             outcome.errors.append({"id": envelope_id, "status": exc.status, "message": exc.message, "error": exc.error})
+            outcome.rejected_raw.append(raw)
             continue
         if event is not None:  # sdk-log events are neither stored nor reported
             valid.append((envelope_id, event))
     if valid:
         write_events(project_id=access.project.id, events=[event for _, event in valid])
     outcome.successes = [{"id": envelope_id, "status": 201} for envelope_id, _ in valid]
+    record_batch_outcome(access=access, outcome=outcome)
     return outcome
+
+
+def record_batch_outcome(*, access: Access, outcome: BatchOutcome) -> None:
+    """Ingestion health: accepted and rejected counts (by reason) with the rejected samples."""
+    counts: dict[tuple[str, str], int] = {("accepted", ""): len(outcome.successes)}
+    for error in outcome.errors:
+        reason = f"{error['message']}: {error['error']}"
+        counts[("rejected", reason[:200])] = counts.get(("rejected", reason[:200]), 0) + 1
+    samples = [
+        rejection(outcome="rejected", status=e["status"], reason=f"{e['message']}: {e['error']}", raw=raw)
+        for e, raw in zip(outcome.errors, outcome.rejected_raw, strict=True)
+    ]
+    record_outcomes(
+        project_id=access.project.id,
+        api_key_id=access.api_key.id if access.api_key else None,
+        counts=counts,
+        rejections=samples,
+    )

@@ -51,8 +51,10 @@ def enrich_observations(*, project_id: str, observation_ids: list[str]) -> int:
 @task(queue="ingestion")
 def sweep_pending_enrichment() -> int:
     """Enrich observations left pending longer than the grace period (lost or failed tasks)."""
+    from apps.ingestion.health import beat
     from apps.traces.models import Observation
 
+    beat("sweeper")
     cutoff = timezone.now() - timedelta(seconds=settings.ENRICHMENT_GRACE_SECONDS)
     projects = (
         Observation.objects.filter(cost_status="pending", updated_at__lt=cutoff)
@@ -65,4 +67,5 @@ def sweep_pending_enrichment() -> int:
             done += count
     if done:
         logger.info("sweeper enriched %s pending observations", done)
+        beat("sweeper")
     return done

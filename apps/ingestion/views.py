@@ -1,4 +1,4 @@
-"""DRF endpoints of the write path: /ingestion, /scores and the legacy single-object routes."""
+"""DRF endpoints of the write path: /ingestion, /scores, OTLP and the legacy single-object routes."""
 
 import logging
 import uuid
@@ -13,9 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.drf import TenantAPIView
-from apps.ingestion.body import read_body
+from apps.ingestion.body import PayloadTooLarge, read_body
+from apps.ingestion.health import record_outcomes, rejection
 from apps.ingestion.otel_decode import OtelDecodeError, decode_json, decode_protobuf
 from apps.ingestion.otel_mapping import spans_to_events
+from apps.ingestion.ratelimit import check_rate_limit
 from apps.ingestion.services import BatchOutcome, ingest_batch
 from apps.ingestion.writer import write_events
 
@@ -43,7 +45,39 @@ def _invalid(detail: str) -> Response:
     return Response({"message": "Invalid request data", "errors": [detail]}, status=400)
 
 
-class IngestionView(TenantAPIView):
+class WritePathView(TenantAPIView):
+    """Steps shared by the write endpoints: the project's rate limit, bounded bodies, health records."""
+
+    def limited(self) -> Response | None:
+        response = check_rate_limit(self.access.project.id)
+        if response is not None:
+            self.record({("rate_limited", ""): 1})
+        return response
+
+    def body(self, request: Request, limit: int) -> bytes:
+        try:
+            return read_body(request._request, limit=limit)
+        except PayloadTooLarge as exc:
+            self.record(
+                {("oversize", ""): 1},
+                [rejection(outcome="oversize", status=413, reason=exc.message, path=request.path)],
+            )
+            raise
+
+    def rejected(self, request: Request, reason: str, raw: Any = None) -> None:
+        self.record(
+            {("rejected", reason[:200]): 1},
+            [rejection(outcome="rejected", status=400, reason=reason, raw=raw, path=request.path)],
+        )
+
+    def record(self, counts: dict[tuple[str, str], int], samples: list | None = None) -> None:
+        key = self.access.api_key
+        record_outcomes(
+            project_id=self.access.project.id, api_key_id=key.id if key else None, counts=counts, rejections=samples
+        )
+
+
+class IngestionView(WritePathView):
     """POST /api/public/ingestion: always 207 with per-event results keyed by envelope id."""
 
     # Score creation is the least any caller needs; other event types are checked per event.
@@ -51,10 +85,13 @@ class IngestionView(TenantAPIView):
     bearer_methods = frozenset({"POST"})
 
     def post(self, request: Request) -> Response:
-        body = read_body(request._request, limit=settings.INGESTION_MAX_BODY_BYTES)
+        if (limited := self.limited()) is not None:
+            return limited
+        body = self.body(request, settings.INGESTION_MAX_BODY_BYTES)
         try:
             payload = msgspec.json.decode(body, type=_Batch)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            self.rejected(request, f"Invalid request data: {exc}", body[:2000].decode("utf-8", "replace"))
             return _invalid(str(exc))
         try:
             outcome = ingest_batch(access=self.access, batch=payload.batch)
@@ -63,20 +100,24 @@ class IngestionView(TenantAPIView):
         return Response(outcome.as_response(), status=207)
 
 
-class ScoresView(TenantAPIView):
+class ScoresView(WritePathView):
     """POST /api/public/scores: one score object (200 {id}) or an array (202 / 207, SDK v5)."""
 
     scopes = {"POST": "scores:write"}
     bearer_methods = frozenset({"POST"})
 
     def post(self, request: Request) -> Response:
-        body = read_body(request._request, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if (limited := self.limited()) is not None:
+            return limited
+        body = self.body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         try:
             payload = msgspec.json.decode(body)
         except msgspec.DecodeError as exc:
+            self.rejected(request, f"Invalid request data: {exc}")
             return _invalid(str(exc))
         items = payload if isinstance(payload, list) else [payload]
         if not all(isinstance(item, dict) for item in items):
+            self.rejected(request, "Invalid request data: expected score objects", payload)
             return _invalid("expected a score object or an array of score objects")
         batch = [_score_event(item, index) for index, item in enumerate(items)]
         try:
@@ -86,7 +127,7 @@ class ScoresView(TenantAPIView):
         if not isinstance(payload, list):
             if outcome.errors:
                 error = outcome.errors[0]
-                return Response({"message": error["error"], "error": error["message"]}, status=error["status"])
+                return Response({"message": error["message"], "error": error["error"]}, status=error["status"])
             return Response({"id": batch[0]["body"]["id"]}, status=200)
         return _array_response(outcome)
 
@@ -122,7 +163,7 @@ _LEGACY = {
 }
 
 
-class LegacyObjectView(TenantAPIView):
+class LegacyObjectView(WritePathView):
     """The single-object routes of SDKs before the batch endpoint, translated into events."""
 
     scopes = {"POST": "traces:write", "PATCH": "traces:write"}
@@ -138,13 +179,17 @@ class LegacyObjectView(TenantAPIView):
         key = (self.resource, request.method.upper())
         if key not in _LEGACY:
             return Response({"message": "Method not allowed", "error": "MethodNotAllowedError"}, status=405)
+        if (limited := self.limited()) is not None:
+            return limited
         event_type, id_field = _LEGACY[key]
-        body = read_body(request._request, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        body = self.body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         try:
             payload = msgspec.json.decode(body)
         except msgspec.DecodeError as exc:
+            self.rejected(request, f"Invalid request data: {exc}")
             return _invalid(str(exc))
         if not isinstance(payload, dict):
+            self.rejected(request, "Invalid request data: expected a JSON object", payload)
             return _invalid("expected a JSON object")
         payload = dict(payload)
         payload["id"] = payload.pop(id_field, None) or payload.get("id") or str(uuid.uuid4())
@@ -159,7 +204,7 @@ class LegacyObjectView(TenantAPIView):
         return Response({"id": payload["id"]}, status=200)
 
 
-class OtelTracesView(TenantAPIView):
+class OtelTracesView(WritePathView):
     """POST /api/public/otel/v1/traces: OTLP/HTTP protobuf or JSON, optionally gzip, chunked."""
 
     scopes = {"POST": "traces:write"}
@@ -168,20 +213,26 @@ class OtelTracesView(TenantAPIView):
         content_type = request.content_type or ""
         protobuf = "application/x-protobuf" in content_type
         if not protobuf and "application/json" not in content_type:
+            self.rejected(request, f"Invalid content type: {content_type[:100]}")
             return Response({"error": "Invalid content type"}, status=400)
         version = request.headers.get("x-langfuse-ingestion-version")
         if version is not None and (not version.strip().isdigit() or int(version) > 4):
+            self.rejected(request, f"Unsupported x-langfuse-ingestion-version: {version[:20]}")
             return Response({"error": f"Unsupported x-langfuse-ingestion-version: {version}"}, status=400)
-        body = read_body(request._request, limit=settings.OTEL_MAX_BODY_BYTES)
+        if (limited := self.limited()) is not None:
+            return limited
+        body = self.body(request, settings.OTEL_MAX_BODY_BYTES)
         try:
             spans = decode_protobuf(body) if protobuf else decode_json(body)
         except OtelDecodeError as exc:
+            self.rejected(request, str(exc))
             return Response({"error": str(exc)}, status=400)
         if spans:
             try:
                 write_events(project_id=self.access.project.id, events=spans_to_events(spans, received=timezone.now()))
             except DatabaseError:
                 return _unavailable()
+            self.record({("accepted", ""): len(spans)})
         if protobuf:
             return HttpResponse(b"", content_type="application/x-protobuf")
         return Response({}, status=200)

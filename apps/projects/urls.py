@@ -2,6 +2,7 @@ from django.urls import path
 
 from apps.apikeys import views as apikey_views
 from apps.costs import views as cost_views
+from apps.ingestion.console import IngestionHealthView
 from apps.projects import views
 
 app_name = "projects"
@@ -23,5 +24,6 @@ urlpatterns = [
         cost_views.ProjectModelDeleteView.as_view(),
         name="model_delete",
     ),
+    path("<str:project_id>/ingestion/", IngestionHealthView.as_view(), name="ingestion_health"),
     path("<str:project_id>/settings/models/recompute/", cost_views.CostRecomputeView.as_view(), name="cost_recompute"),
 ]

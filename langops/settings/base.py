@@ -140,6 +140,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 ENRICHMENT_GRACE_SECONDS = env_int("LANGOPS_ENRICHMENT_GRACE_SECONDS", 30)
+HEALTH_MAX_PIPELINE_LAG_SECONDS = env_int("LANGOPS_HEALTH_MAX_PIPELINE_LAG_SECONDS", 600)
+# Requests per minute per project on the write path; empty disables it (the embedded default).
+INGESTION_RATE_LIMIT_PER_MINUTE = env_int("LANGOPS_INGESTION_RATE_LIMIT_PER_MINUTE", 0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 # --- Auth ---------------------------------------------------------------------------------

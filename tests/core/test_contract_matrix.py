@@ -66,6 +66,7 @@ CONSOLE: dict[str, ConsoleCase] = {
         "project", post=lambda t: {"model_name": "custom", "match_pattern": "(?i)^custom$", "input_price": "1"}
     ),
     "projects:model_delete": ConsoleCase("project", extra=_model_id),
+    "projects:ingestion_health": ConsoleCase("project"),
     "projects:cost_recompute": ConsoleCase("project", post=lambda t: {"from": "2026-01-01", "to": "2026-02-01"}),
 }
 # Views that need a signed-in user but no tenant: only the anonymous check applies.

@@ -1,0 +1,165 @@
+"""Recording ingestion outcomes per project and API key, and reading them back for the console.
+
+Recording is best-effort diagnostics: it runs after the data is committed, in its own short
+statement, and a failure to record never fails the request that carried the data.
+"""
+
+import json
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Min, Sum
+from django.utils import timezone
+
+from apps.ingestion.models import Heartbeat, IngestionCounter, IngestionRejection
+
+logger = logging.getLogger("langops.ingestion")
+_KEEP_REJECTIONS = 50
+_SAMPLE_CHARS = 2000
+
+_UPSERT = """
+INSERT INTO {table} (project_id, api_key_id, hour, outcome, reason, count, last_seen)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (project_id, api_key_id, hour, outcome, reason)
+DO UPDATE SET count = {table}.count + EXCLUDED.count, last_seen = EXCLUDED.last_seen
+"""
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def record_outcomes(
+    *,
+    project_id: str,
+    api_key_id: str | None,
+    counts: dict[tuple[str, str], int],
+    rejections: list[dict[str, Any]] | None = None,
+) -> None:
+    """Add counts {(outcome, reason): n} and keep the newest rejected samples."""
+    now = timezone.now()
+    rows = [
+        (
+            project_id,
+            api_key_id or "",
+            connection.ops.adapt_datetimefield_value(_hour(now)),
+            outcome,
+            reason[:200],
+            n,
+            connection.ops.adapt_datetimefield_value(now),
+        )
+        for (outcome, reason), n in sorted(counts.items())
+        if n
+    ]
+    try:
+        with transaction.atomic():
+            if rows:
+                with connection.cursor() as cursor:
+                    cursor.executemany(_UPSERT.format(table=IngestionCounter._meta.db_table), rows)
+            if rejections:
+                IngestionRejection.objects.bulk_create(
+                    [
+                        IngestionRejection(project_id=project_id, api_key_id=api_key_id or "", **r)
+                        for r in rejections[-_KEEP_REJECTIONS:]
+                    ]
+                )
+                stale = IngestionRejection.objects.filter(project_id=project_id).order_by("-created_at", "-id")
+                stale_ids = list(stale.values_list("id", flat=True)[_KEEP_REJECTIONS:])
+                if stale_ids:
+                    IngestionRejection.objects.filter(id__in=stale_ids).delete()
+    except DatabaseError:
+        logger.warning("could not record ingestion outcomes for project %s", project_id, exc_info=True)
+
+
+def rejection(*, outcome: str, status: int, reason: str, raw: Any = None, path: str = "") -> dict[str, Any]:
+    """A rejected-sample row from whatever the client sent (truncated)."""
+    envelope_id = event_type = ""
+    if isinstance(raw, dict):
+        envelope_id = str(raw.get("id") or "")[:800]
+        event_type = str(raw.get("type") or "")[:60]
+    try:
+        sample = json.dumps(raw, ensure_ascii=False, default=str)[:_SAMPLE_CHARS] if raw is not None else ""
+    except (TypeError, ValueError):
+        sample = repr(raw)[:_SAMPLE_CHARS]
+    return {
+        "outcome": outcome,
+        "status": status,
+        "reason": reason[:1000],
+        "envelope_id": envelope_id,
+        "event_type": event_type,
+        "path": path[:300],
+        "sample": sample,
+    }
+
+
+def record_for_public_key(*, public_key: str, outcome: str, reason: str, path: str, status: int) -> None:
+    """Attribute a request that was refused before authentication to the project of its public key."""
+    from apps.apikeys.models import ApiKey
+
+    key = ApiKey.objects.filter(public_key=public_key[:100], project__isnull=False).only("id", "project_id").first()
+    if key is None:  # unknown public key: nobody to tell
+        return
+    record_outcomes(
+        project_id=key.project_id,
+        api_key_id=key.id,
+        counts={(outcome, reason): 1},
+        rejections=[rejection(outcome=outcome, status=status, reason=reason, path=path)],
+    )
+
+
+def beat(name: str) -> None:
+    """Note that a background process made progress now."""
+    Heartbeat.objects.update_or_create(name=name, defaults={"at": timezone.now()})
+
+
+def pipeline_lag(*, project_id: str | None = None) -> timedelta | None:
+    """Age of the oldest event still waiting for background processing (None when nothing waits)."""
+    from apps.traces.models import Observation
+
+    pending = Observation.objects.filter(cost_status="pending")
+    if project_id is not None:
+        pending = pending.filter(project_id=project_id)
+    oldest = pending.aggregate(oldest=Min("updated_at"))["oldest"]
+    return timezone.now() - oldest if oldest else None
+
+
+def pipeline_problems() -> list[str]:
+    """Why ingestion is unhealthy, for the health endpoint; empty when all is well."""
+    problems = []
+    lag = pipeline_lag()
+    limit = timedelta(seconds=settings.HEALTH_MAX_PIPELINE_LAG_SECONDS)
+    if lag is not None and lag > limit:
+        problems.append(f"events waiting for processing for {int(lag.total_seconds())}s")
+        heartbeat = Heartbeat.objects.filter(name="sweeper").first()
+        if heartbeat is None or timezone.now() - heartbeat.at > limit:
+            problems.append("no background worker has made progress recently")
+    return problems
+
+
+def project_summary(*, project_id: str, since: datetime) -> dict[str, Any]:
+    """Counts by outcome, by key and by rejection reason since a moment, plus recent samples."""
+    counters = IngestionCounter.objects.filter(project_id=project_id, hour__gte=_hour(since))
+    by_outcome = Counter({o: 0 for o in IngestionCounter.OUTCOMES})
+    for row in counters.values("outcome").annotate(n=Sum("count")):
+        by_outcome[row["outcome"]] = row["n"]
+    by_key: dict[str, Counter] = {}
+    for row in counters.values("api_key_id", "outcome").annotate(n=Sum("count")):
+        by_key.setdefault(row["api_key_id"], Counter())[row["outcome"]] += row["n"]
+    reasons = list(counters.exclude(reason="").values("outcome", "reason").annotate(n=Sum("count")).order_by("-n")[:20])
+    return {
+        "by_outcome": dict(by_outcome),
+        "by_key": by_key,
+        "reasons": reasons,
+        "rejections": list(
+            IngestionRejection.objects.filter(project_id=project_id).order_by("-created_at", "-id")[:20]
+        ),
+        "lag": pipeline_lag(project_id=project_id),
+        "last_accepted": counters.filter(outcome="accepted")
+        .order_by("-last_seen")
+        .values_list("last_seen", flat=True)
+        .first(),
+    }

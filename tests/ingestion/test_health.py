@@ -1,0 +1,115 @@
+"""Ingestion health: counters per key and outcome, refused samples, the doctor, health, rate limits."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.ingestion.models import Heartbeat, IngestionCounter, IngestionRejection
+from apps.traces.models import Observation
+from tests.conftest import basic_auth
+from tests.ingestion.helpers import event, post_batch
+
+pytestmark = pytest.mark.core
+
+
+def _counts(tenant) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for row in IngestionCounter.objects.filter(project_id=tenant.project.id):
+        totals[row.outcome] = totals.get(row.outcome, 0) + row.count
+    return totals
+
+
+def _doctor(member_client, tenant):
+    page = member_client.get(reverse("projects:ingestion_health", args=[tenant.project.id]))
+    assert page.status_code == 200
+    return page.context["findings"]
+
+
+def test_nothing_arrived(member_client, tenant):
+    [finding] = _doctor(member_client, tenant)
+    assert finding.level == "error" and "Nothing has reached" in finding.title
+
+
+def test_accepted_and_rejected_are_counted_with_samples(tenant, api_client, member_client):
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [
+            event("trace-create", {"id": "ok"}),
+            event("span-create", {"id": 5, "traceId": "t"}),
+            event("score-create", {"traceId": "t", "name": "", "value": 1}),
+        ],
+    )
+    assert _counts(tenant) == {"accepted": 1, "rejected": 2}
+    counter = IngestionCounter.objects.get(project_id=tenant.project.id, outcome="accepted")
+    assert counter.api_key_id == tenant.project_key.id
+    samples = IngestionRejection.objects.filter(project_id=tenant.project.id)
+    assert {s.event_type for s in samples} == {"span-create", "score-create"}
+    assert all(s.sample and s.reason for s in samples)
+    findings = _doctor(member_client, tenant)
+    assert [f.level for f in findings] == ["warning", "ok"]
+    assert "2 events were rejected" in findings[0].title and "name must not be empty" in findings[0].detail
+
+
+def test_wrong_secret_revoked_key_and_wrong_path_are_diagnosed(tenant, api_client, member_client):
+    api_client.get("/api/public/projects", HTTP_AUTHORIZATION=basic_auth(tenant.project_key.public_key, "sk-lf-wrong"))
+    api_client.post(
+        "/api/public/ingestions", "{}", content_type="application/json", HTTP_AUTHORIZATION=tenant.project_key.header
+    )
+    from apps.apikeys.services import api_key_revoke
+    from apps.core.access import system_access
+
+    api_key_revoke(access=system_access(tenant.organization), key_id=tenant.project_key.id, project=tenant.project)
+    post_batch(api_client, tenant.project_key.header, [event("trace-create", {"id": "x"})])
+    assert _counts(tenant) == {"auth_failed": 1, "wrong_path": 1, "revoked_key": 1}
+    titles = " | ".join(f.title + " " + f.detail for f in _doctor(member_client, tenant))
+    assert "wrong secret key" in titles and "revoked key" in titles and "/api/public/ingestions" in titles
+
+
+def test_oversize_is_counted(tenant, api_client):
+    post_batch(api_client, tenant.project_key.header, [event("trace-create", {"id": "b", "input": "x" * 4_600_000})])
+    assert _counts(tenant) == {"oversize": 1}
+
+
+def test_rate_limit(tenant, api_client, settings):
+    settings.INGESTION_RATE_LIMIT_PER_MINUTE = 2
+    header = tenant.project_key.header
+    assert post_batch(api_client, header, [event("trace-create", {"id": "1"})]).status_code == 207
+    assert post_batch(api_client, header, [event("trace-create", {"id": "2"})]).status_code == 207
+    response = post_batch(api_client, header, [event("trace-create", {"id": "3"})])
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response["X-RateLimit-Limit"] == "2" and response["X-RateLimit-Remaining"] == "0"
+    assert "GMT+0000" in response["X-RateLimit-Reset"]
+    body = response.json()
+    assert body["code"] == "rate_limited" and body["details"]["limit"] == 2
+    assert _counts(tenant)["rate_limited"] == 1
+
+
+def test_rate_limit_is_off_by_default(tenant, api_client, settings):
+    assert settings.INGESTION_RATE_LIMIT_PER_MINUTE == 0
+    for n in range(5):
+        assert (
+            post_batch(api_client, tenant.project_key.header, [event("trace-create", {"id": str(n)})]).status_code
+            == 207
+        )
+
+
+def test_pending_events_are_shown_and_make_health_fail_when_stale(tenant, api_client, member_client, settings):
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [event("generation-create", {"id": "g", "traceId": "t", "model": "gpt-4o", "input": "count me"})],
+    )
+    findings = _doctor(member_client, tenant)
+    assert any(f.level == "info" and "still being processed" in f.title for f in findings)
+    assert api_client.get("/api/public/health").status_code == 200
+    Observation.objects.filter(project_id=tenant.project.id).update(updated_at=timezone.now() - timedelta(hours=1))
+    response = api_client.get("/api/public/health")
+    assert response.status_code == 503
+    assert "waiting for processing" in response.json()["status"]
+    assert "no background worker" in response.json()["status"]
+    Heartbeat.objects.create(name="sweeper", at=timezone.now())
+    assert "no background worker" not in api_client.get("/api/public/health").json()["status"]
