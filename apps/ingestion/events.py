@@ -285,12 +285,30 @@ def _convert(body: dict, struct: type) -> Any:
         raise EventError(400, "Invalid request data", str(exc)) from exc
 
 
+MAX_DEPTH = 100
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON nests deeper than `limit` (checked without recursion, so it cannot overflow)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
 def decode_event(raw: Any, *, scores_only: bool) -> tuple[str, EntityEvent | None]:
     """Validate one raw event. Returns (envelope id, entity event or None for sdk-log).
 
     Raises EventError with the per-event status, message and reason.
     """
-    envelope_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else "unknown"
+    if too_deep(raw):
+        raise EventError(400, "Invalid request data", f"event nests deeper than {MAX_DEPTH} levels")
     try:
         envelope = msgspec.convert(raw, Envelope, strict=False)
     except msgspec.ValidationError as exc:
@@ -300,13 +318,13 @@ def decode_event(raw: Any, *, scores_only: bool) -> tuple[str, EntityEvent | Non
     if scores_only and envelope.type not in SCORE_TYPES:
         raise EventError(401, "Authentication error", "Access Scope Denied")
     if envelope.type == "sdk-log":
-        return envelope_id, None
+        return envelope.id, None
     if envelope.type == "trace-create":
-        return envelope_id, _trace_event(envelope, _convert(envelope.body, TraceBody))
+        return envelope.id, _trace_event(envelope, _convert(envelope.body, TraceBody))
     if envelope.type == "score-create":
-        return envelope_id, _score_event(envelope, _convert(envelope.body, ScoreBody))
+        return envelope.id, _score_event(envelope, _convert(envelope.body, ScoreBody))
     observation = _observation_type(envelope.type, envelope.body)
     if observation is None:
         raise EventError(400, "Invalid request data", f"unsupported event type {envelope.type!r}")
     obs_type, update = observation
-    return envelope_id, _observation_event(envelope, _convert(envelope.body, ObservationBody), obs_type, update)
+    return envelope.id, _observation_event(envelope, _convert(envelope.body, ObservationBody), obs_type, update)

@@ -188,7 +188,7 @@ def _array(value: Any, name: str) -> list:
 def decode_json(body: bytes) -> list[OtelSpan]:
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise OtelDecodeError("Failed to parse OTel JSON Trace") from exc
     if not isinstance(payload, dict):
         raise OtelDecodeError("Failed to parse OTel JSON Trace")
@@ -233,7 +233,7 @@ def decode_json(body: bytes) -> list[OtelSpan]:
                             ],
                         )
                     )
-    except (AttributeError, TypeError, ValueError, OverflowError) as exc:
+    except (AttributeError, TypeError, ValueError, OverflowError, RecursionError) as exc:
         if isinstance(exc, OtelDecodeError):
             raise
         raise OtelDecodeError(f"Failed to parse OTel JSON Trace: {exc}") from exc

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.dateparse import parse_datetime
 
 from apps.costs.usage import cost_details_from, usage_details_from
-from apps.ingestion.events import OBSERVATION_TYPES, EntityEvent
+from apps.ingestion.events import OBSERVATION_TYPES, EntityEvent, too_deep
 from apps.ingestion.normalize import aware, environment, order_key
 from apps.ingestion.otel_decode import OtelSpan
 
@@ -78,12 +78,13 @@ _FLATTENED = re.compile(r"^(gen_ai\.(prompt|completion)|llm\.(input|output)_mess
 
 
 def _json(value: Any) -> Any:
-    """JSON text parsed when it parses; anything else unchanged."""
+    """JSON text parsed when it parses (and nests sanely); anything else unchanged."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
-        except ValueError:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
             return value
+        return value if too_deep(parsed) else parsed
     return value
 
 

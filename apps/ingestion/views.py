@@ -1,6 +1,7 @@
 """DRF endpoints of the write path: /ingestion, /scores, OTLP and the legacy single-object routes."""
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -13,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.drf import TenantAPIView
+from apps.ingestion.batch_split import split_batch
 from apps.ingestion.body import PayloadTooLarge, read_body
 from apps.ingestion.health import record_outcomes, rejection
 from apps.ingestion.otel_decode import OtelDecodeError, decode_json, decode_protobuf
@@ -27,6 +29,31 @@ logger = logging.getLogger("langops.ingestion")
 class _Batch(msgspec.Struct):
     batch: list[Any]
     metadata: Any = None
+
+
+_ENVELOPE_ID = re.compile(rb'^\s*\{\s*"id"\s*:\s*"([^"\\]{1,800})"')
+
+
+def _decode_elements(body: bytes) -> list[Any] | None:
+    """Each event decoded on its own; one that cannot be decoded becomes a marker the validator rejects."""
+    elements = split_batch(body)
+    if elements is None:
+        return None
+    decoded: list[Any] = []
+    for element in elements:
+        try:
+            decoded.append(msgspec.json.decode(element))
+        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+            # Report it under its envelope id when one is visible near the start.
+            match = _ENVELOPE_ID.search(element[:2048])
+            decoded.append(
+                {
+                    "id": match.group(1).decode(errors="replace") if match else "unknown",
+                    "type": "undecodable",
+                    "body": {},
+                }
+            )
+    return decoded
 
 
 def _unavailable() -> Response:
@@ -89,12 +116,17 @@ class IngestionView(WritePathView):
             return limited
         body = self.body(request, settings.INGESTION_MAX_BODY_BYTES)
         try:
-            payload = msgspec.json.decode(body, type=_Batch)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            batch = msgspec.json.decode(body, type=_Batch).batch
+        except RecursionError:
+            batch = _decode_elements(body)  # one event nests too deeply: keep the others
+            if batch is None:
+                self.rejected(request, "Invalid request data: nesting too deep")
+                return _invalid("JSON nests too deeply")
+        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
             self.rejected(request, f"Invalid request data: {exc}", body[:2000].decode("utf-8", "replace"))
             return _invalid(str(exc))
         try:
-            outcome = ingest_batch(access=self.access, batch=payload.batch)
+            outcome = ingest_batch(access=self.access, batch=batch)
         except DatabaseError:
             return _unavailable()
         return Response(outcome.as_response(), status=207)
@@ -112,7 +144,7 @@ class ScoresView(WritePathView):
         body = self.body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         try:
             payload = msgspec.json.decode(body)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
             self.rejected(request, f"Invalid request data: {exc}")
             return _invalid(str(exc))
         items = payload if isinstance(payload, list) else [payload]
@@ -185,7 +217,7 @@ class LegacyObjectView(WritePathView):
         body = self.body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         try:
             payload = msgspec.json.decode(body)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
             self.rejected(request, f"Invalid request data: {exc}")
             return _invalid(str(exc))
         if not isinstance(payload, dict):

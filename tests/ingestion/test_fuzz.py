@@ -1,0 +1,157 @@
+"""Fuzzing both write endpoints: whatever arrives, never a 5xx, and valid events in a mixed
+batch are always stored."""
+
+import json
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apps.traces.models import Trace
+from tests.ingestion.helpers import event
+
+pytestmark = pytest.mark.core
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=50),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+event_types = st.sampled_from(
+    [
+        "trace-create",
+        "span-create",
+        "span-update",
+        "generation-create",
+        "generation-update",
+        "event-create",
+        "score-create",
+        "sdk-log",
+        "agent-create",
+        "observation-create",
+        "nonsense",
+        "",
+    ]
+)
+raw_events = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.one_of(st.text(max_size=20), st.integers(), st.none()),
+        "type": event_types,
+        "timestamp": st.one_of(st.just("2026-11-28T12:00:00Z"), st.text(max_size=30), st.integers()),
+        "body": st.one_of(
+            st.dictionaries(
+                st.sampled_from(
+                    [
+                        "id",
+                        "traceId",
+                        "name",
+                        "startTime",
+                        "endTime",
+                        "input",
+                        "output",
+                        "metadata",
+                        "level",
+                        "usage",
+                        "usageDetails",
+                        "costDetails",
+                        "value",
+                        "dataType",
+                        "tags",
+                        "model",
+                        "promptName",
+                        "promptVersion",
+                        "sessionId",
+                        "environment",
+                        "timestamp",
+                    ]
+                ),
+                json_values,
+                max_size=8,
+            ),
+            json_values,
+        ),
+    },
+)
+
+
+def _post(api_client, header, payload: bytes, content_type="application/json", path="/api/public/ingestion"):
+    return api_client.generic("POST", path, payload, content_type=content_type, HTTP_AUTHORIZATION=header)
+
+
+@FUZZ
+@given(batch=st.lists(raw_events, max_size=8))
+def test_random_events_never_5xx_and_valid_ones_survive(batch, tenant, api_client):
+    marker = f"valid-{uuid.uuid4()}"
+    valid = event("trace-create", {"id": marker, "name": "keep me"})
+    response = _post(api_client, tenant.project_key.header, json.dumps({"batch": [*batch, valid]}).encode())
+    assert response.status_code == 207, response.content
+    body = response.json()
+    assert {"id": valid["id"], "status": 201} in body["successes"]
+    assert len(body["successes"]) + len(body["errors"]) <= len(batch) + 1
+    assert Trace.objects.filter(project_id=tenant.project.id, id=marker).exists()
+
+
+@FUZZ
+@given(payload=st.binary(max_size=2000))
+def test_garbage_bytes_never_5xx(payload, tenant, api_client):
+    for path, content_type in (
+        ("/api/public/ingestion", "application/json"),
+        ("/api/public/otel/v1/traces", "application/x-protobuf"),
+        ("/api/public/otel/v1/traces", "application/json"),
+    ):
+        response = _post(api_client, tenant.project_key.header, payload or b"x", content_type, path)
+        assert response.status_code < 500, (path, response.content)
+
+
+@FUZZ
+@given(value=json_values)
+def test_random_otlp_json_never_5xx(value, tenant, api_client):
+    payload = {
+        "resourceSpans": [
+            {
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": "ab" * 16,
+                                "spanId": "cd" * 8,
+                                "name": "fuzz",
+                                "attributes": [
+                                    {"key": "langfuse.observation.input", "value": {"stringValue": json.dumps(value)}},
+                                    {
+                                        "key": "random",
+                                        "value": value if isinstance(value, dict) else {"stringValue": str(value)},
+                                    },
+                                ],
+                            }
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
+    response = _post(
+        api_client, tenant.project_key.header, json.dumps(payload).encode(), path="/api/public/otel/v1/traces"
+    )
+    assert response.status_code in (200, 400), response.content
+
+
+def test_deep_nesting_and_huge_strings(tenant, api_client):
+    header = tenant.project_key.header
+    nested = '{"batch": [' + '{"a":' * 100000 + "1" + "}" * 100000 + "]}"
+    response = _post(api_client, header, nested.encode())  # one element too deep to decode at all
+    assert response.status_code == 207 and len(response.json()["errors"]) == 1
+    deep_event = event("trace-create", {"id": "deep", "input": "DEEP"})
+    text = json.dumps({"batch": [deep_event, event("trace-create", {"id": "fine"})]})
+    text = text.replace('"DEEP"', '{"d":' * 3000 + '"bottom"' + "}" * 3000)  # too deep for json.dumps to build
+    response = _post(api_client, header, text.encode())
+    assert response.status_code == 207
+    assert [e["id"] for e in response.json()["errors"]] == [deep_event["id"]]
+    assert Trace.objects.filter(project_id=tenant.project.id, id="fine").exists()
+    big = event("trace-create", {"id": "huge", "input": "x" * 3_000_000})
+    assert _post(api_client, header, json.dumps({"batch": [big]}).encode()).status_code == 207
+    invalid_utf8 = b'{"batch": [{"id": "\xff\xfe", "type": "trace-create"}]}'
+    assert _post(api_client, header, invalid_utf8).status_code == 400
