@@ -1,0 +1,290 @@
+"""Ingestion benchmark: prints figures, asserts nothing.
+
+    .venv/bin/python tests/benchmarks/ingestion.py [--spans 40000] [--clients 8] [--web-workers 3]
+
+On PostgreSQL (127.0.0.1:5432, a scratch database it creates) with gunicorn, a Celery worker and
+the database on this machine, in one run:
+  (a) the PostgreSQL floor: COPY into a staging table plus one upsert of observation-shaped rows,
+      from one Python process (no HTTP, no parsing, no merging);
+  (b) LangOps end to end (acknowledged = committed = queryable) with ~1.8 KB LLM spans from N
+      concurrent clients, through OTLP (protobuf) and through the batch endpoint;
+  (c) latency p50/p99 of one 100-span request at idle and under saturation;
+  (d) peak RSS (VmHWM) of the web processes and the worker.
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+PG = "postgres://postgres@127.0.0.1:5432"
+DB = "langops_bench"
+WORDS = ("the model answered with a long explanation about retrieval augmented generation and the user asked a "
+         "follow up question regarding embeddings vector stores latency and cost of tokens").split()
+
+
+def text(rng: random.Random, size: int) -> str:
+    words, total = [], 0
+    while total < size:
+        word = rng.choice(WORDS)
+        words.append(word)
+        total += len(word) + 1
+    return " ".join(words)[:size]
+
+
+# --- payloads ----------------------------------------------------------------------------------
+
+
+def span_attributes(rng: random.Random) -> dict:
+    prompt = [{"role": "system", "content": text(rng, 300)}, {"role": "user", "content": text(rng, 500)}]
+    answer = [{"role": "assistant", "content": text(rng, 700)}]
+    return {
+        "langfuse.observation.type": "generation", "gen_ai.request.model": rng.choice(["gpt-4o", "gpt-4o-mini"]),
+        "langfuse.observation.input": json.dumps(prompt), "langfuse.observation.output": json.dumps(answer),
+        "langfuse.observation.usage_details": json.dumps({"input": rng.randint(200, 900), "output": rng.randint(50, 400)}),
+        "user.id": f"user-{rng.randint(1, 50)}", "session.id": f"session-{rng.randint(1, 200)}",
+    }
+
+
+def otlp_body(rng: random.Random, spans: int) -> bytes:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+
+    request = ExportTraceServiceRequest()
+    scope = request.resource_spans.add().scope_spans.add()
+    scope.scope.name = "bench"
+    now = time.time_ns()
+    for index in range(spans):
+        if index % 5 == 0:
+            trace_id, root = rng.randbytes(16), rng.randbytes(8)
+        span = scope.spans.add()
+        span.trace_id = trace_id
+        span.span_id = root if index % 5 == 0 else rng.randbytes(8)
+        if index % 5:
+            span.parent_span_id = root
+        span.name = "llm-call"
+        span.start_time_unix_nano = now + index * 1000
+        span.end_time_unix_nano = now + index * 1000 + 800_000_000
+        for key, value in span_attributes(rng).items():
+            span.attributes.append(KeyValue(key=key, value=AnyValue(string_value=value)))
+    return request.SerializeToString()
+
+
+def batch_body(rng: random.Random, events: int) -> bytes:
+    batch = []
+    for index in range(events):
+        if index % 5 == 0:
+            trace_id = uuid.uuid4().hex
+        attributes = span_attributes(rng)
+        batch.append({"id": str(uuid.uuid4()), "type": "generation-create", "timestamp": "2026-11-28T12:00:00.000Z",
+                      "body": {"id": uuid.uuid4().hex[:16], "traceId": trace_id, "name": "llm-call",
+                               "model": attributes["gen_ai.request.model"],
+                               "input": json.loads(attributes["langfuse.observation.input"]),
+                               "output": json.loads(attributes["langfuse.observation.output"]),
+                               "usageDetails": json.loads(attributes["langfuse.observation.usage_details"]),
+                               "startTime": "2026-11-28T12:00:00.000Z", "endTime": "2026-11-28T12:00:00.800Z"}})
+    return json.dumps({"batch": batch}).encode()
+
+
+# --- HTTP clients ------------------------------------------------------------------------------
+
+
+def send_all(args: tuple) -> list[float]:
+    """One client: send every body sequentially on a keep-alive connection; return latencies (s)."""
+    port, path, content_type, auth, bodies = args
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    latencies = []
+    for body in bodies:
+        while True:
+            started = time.perf_counter()
+            connection.request("POST", path, body, {"Content-Type": content_type, "Authorization": auth})
+            response = connection.getresponse()
+            response.read()
+            if response.status in (429, 503):
+                time.sleep(0.05)
+                continue
+            if response.status >= 300 and response.status != 207:
+                raise RuntimeError(f"{path}: HTTP {response.status}")
+            latencies.append(time.perf_counter() - started)
+            break
+    connection.close()
+    return latencies
+
+
+def run_clients(port: int, path: str, content_type: str, auth: str, bodies: list[bytes], clients: int):
+    shares = [bodies[i::clients] for i in range(clients)]
+    started = time.perf_counter()
+    with multiprocessing.Pool(clients) as pool:
+        results = pool.map(send_all, [(port, path, content_type, auth, share) for share in shares])
+    return time.perf_counter() - started, [x for r in results for x in r]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def psql(sql: str, db: str = "postgres") -> None:
+    subprocess.run(["psql", f"{PG}/{db}", "-q", "-c", sql], check=True, stdout=subprocess.DEVNULL)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+def floor(rows: int) -> float:
+    """(a) COPY + upsert of observation-shaped rows into a copy of the observations table."""
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    rng = random.Random(1)
+    prompt = json.loads(span_attributes(rng)["langfuse.observation.input"])
+    with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_floor")
+        conn.execute("CREATE TABLE bench_floor (LIKE traces_observation INCLUDING ALL)")
+        columns = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'traces_observation' "
+            "ORDER BY ordinal_position").fetchall()]
+        now = time.strftime("%Y-%m-%d %H:%M:%S+00")
+        template = {c: None for c in columns}
+        template.update(project_id="bench", type="GENERATION", start_time=now, created_at=now, updated_at=now,
+                        level="DEFAULT", environment="default", metadata=Jsonb({}), input=Jsonb(prompt),
+                        output=Jsonb(prompt), provided_usage_details=Jsonb({"input": 10}),
+                        provided_cost_details=Jsonb({}), usage_details=Jsonb({"input": 10}), cost_details=Jsonb({}),
+                        merge_state=Jsonb({}), input_tokens=10, output_tokens=0, total_tokens=10, cost_status="none",
+                        model="gpt-4o", name="llm-call")
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in ("project_id", "id"))
+        started = time.perf_counter()
+        for start in range(0, rows, 1000):
+            with conn.transaction():
+                conn.execute("CREATE TEMP TABLE stage (LIKE bench_floor) ON COMMIT DROP")
+                with conn.cursor().copy(f"COPY stage ({', '.join(columns)}) FROM STDIN") as copy:
+                    for n in range(start, min(start + 1000, rows)):
+                        row = dict(template, id=f"obs-{n}", trace_id=f"trace-{n // 5}")
+                        copy.write_row([row[c] for c in columns])
+                conn.execute(f"INSERT INTO bench_floor SELECT * FROM stage ON CONFLICT (project_id, id) DO UPDATE SET {updates}")
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_floor")
+    return rows / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--spans", type=int, default=40_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--web-workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--port", type=int, default=3191)
+    options = parser.parse_args()
+
+    psql(f"DROP DATABASE IF EXISTS {DB}")
+    psql(f"CREATE DATABASE {DB}")
+    env = {**os.environ, "DATABASE_URL": f"{PG}/{DB}", "REDIS_URL": "redis://127.0.0.1:6379/14",
+           "DJANGO_SETTINGS_MODULE": "langops.settings.prod", "SESSION_COOKIE_SECURE": "false",
+           "LANGOPS_DATA_DIR": str(ROOT / "data" / "bench"), "LOG_LEVEL": "WARNING"}
+    os.environ.update(env)
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    import django
+
+    django.setup()
+    from apps.apikeys.services import api_key_create
+    from apps.core.access import system_access
+    from apps.organizations.models import Organization
+    from apps.projects.models import Project
+    from apps.traces.models import Observation
+
+    organization = Organization.objects.create(name="Bench")
+    project = Project.objects.create(organization=organization, name="Bench project")
+    key, secret = api_key_create(access=system_access(organization), project=project, note="bench")
+    auth = "Basic " + base64.b64encode(f"{key.public_key}:{secret}".encode()).decode()
+
+    print(f"Building {options.spans} spans per endpoint ...", flush=True)
+    rng = random.Random(7)
+    otlp = [otlp_body(rng, 100) for _ in range(options.spans // 100)]
+    batch = [batch_body(rng, 100) for _ in range(options.spans // 100)]
+    span_bytes = sum(map(len, otlp)) / options.spans
+    event_bytes = sum(map(len, batch)) / options.spans
+
+    floor_rate = floor(options.spans)
+
+    gunicorn = str(Path(python).with_name("gunicorn"))
+    web = subprocess.Popen([gunicorn, "langops.wsgi:application", "--bind", f"127.0.0.1:{options.port}",
+                            "--workers", str(options.web_workers), "--threads", str(options.threads),
+                            "--worker-class", "gthread", "--log-level", "warning"], cwd=ROOT, env=env)
+    worker = subprocess.Popen([python, "-m", "celery", "-A", "langops", "worker", "--concurrency", "1",
+                               "--loglevel", "WARNING", "-Q", "default,ingestion"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", options.port, timeout=1).request("GET", "/api/public/health")
+                break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(1)
+        otlp_path, batch_path = "/api/public/otel/v1/traces", "/api/public/ingestion"
+        # warm-up (connections, caches), not measured
+        send_all((options.port, otlp_path, "application/x-protobuf", auth, otlp[:3]))
+
+        idle = send_all((options.port, otlp_path, "application/x-protobuf", auth, otlp[3:43]))
+        before = Observation.objects.filter(project_id=project.id).count()
+        otlp_time, otlp_latencies = run_clients(options.port, otlp_path, "application/x-protobuf", auth, otlp[43:],
+                                                options.clients)
+        otlp_spans = (len(otlp) - 43) * 100
+        stored = Observation.objects.filter(project_id=project.id).count() - before
+        batch_time, batch_latencies = run_clients(options.port, batch_path, "application/json", auth, batch,
+                                                  options.clients)
+        batch_events = len(batch) * 100
+        stored_batch = Observation.objects.filter(project_id=project.id).count() - before - stored
+        web_rss = [peak_rss_mb(p) for p in [web.pid, *children(web.pid)]]
+        worker_rss = [peak_rss_mb(p) for p in [worker.pid, *children(worker.pid)]]
+    finally:
+        web.terminate()
+        worker.terminate()
+        web.wait()
+        worker.wait()
+
+    print()
+    print(f"Machine: {os.cpu_count()} cores; web: gunicorn {options.web_workers} workers x {options.threads} threads;"
+          f" {options.clients} concurrent clients; payload ~{span_bytes:.0f} B/span (OTLP), ~{event_bytes:.0f} B/event")
+    print(f"(a) PostgreSQL floor, COPY + upsert, one process:   {floor_rate:10,.0f} rows/s")
+    print(f"(b) OTLP end to end (acked = committed):          {otlp_spans / otlp_time:10,.0f} spans/s "
+          f"({otlp_spans / otlp_time / floor_rate:.2f}x floor; stored {stored}/{otlp_spans})")
+    print(f"    batch endpoint end to end:                    {batch_events / batch_time:10,.0f} events/s "
+          f"({batch_events / batch_time / floor_rate:.2f}x floor; stored {stored_batch}/{batch_events})")
+    print(f"(c) 100-span OTLP request at idle:      p50 {percentile(idle, 50) * 1000:7.1f} ms   "
+          f"p99 {percentile(idle, 99) * 1000:7.1f} ms")
+    print(f"    100-span OTLP request, saturated:   p50 {percentile(otlp_latencies, 50) * 1000:7.1f} ms   "
+          f"p99 {percentile(otlp_latencies, 99) * 1000:7.1f} ms")
+    print(f"    100-event batch request, saturated: p50 {percentile(batch_latencies, 50) * 1000:7.1f} ms   "
+          f"p99 {percentile(batch_latencies, 99) * 1000:7.1f} ms")
+    print(f"(d) peak RSS web: {max(web_rss):.0f} MB per process ({sum(web_rss):.0f} MB all); "
+          f"worker: {max(worker_rss):.0f} MB per process ({sum(worker_rss):.0f} MB all)")
+    print(f"    median idle latency {statistics.median(idle) * 1000:.1f} ms over {len(idle)} requests")
+
+
+if __name__ == "__main__":
+    main()
