@@ -12,8 +12,17 @@ _CHAT = ("prompt_tokens", "completion_tokens", "total_tokens")
 _RESPONSES = ("input_tokens", "output_tokens", "total_tokens")
 
 
+_MAX_COUNT = 2**63 - 1  # what a BIGINT column holds
+_MAX_COST = Decimal("1e12")  # what the cost columns hold (24 digits, 12 after the point)
+
+
 def _int(value: Any) -> int | None:
-    """A non-negative integer from an int, an integral float or an integer string."""
+    """A non-negative integer (that a BIGINT holds) from an int, an integral float or an integer string."""
+    number = _int_any(value)
+    return number if number is not None and number <= _MAX_COUNT else None
+
+
+def _int_any(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -36,7 +45,7 @@ def _number(value: Any) -> Decimal | None:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() and number >= 0 else None
+    return number if number.is_finite() and 0 <= number < _MAX_COST else None
 
 
 def _openai_shape(details: dict, keys: tuple[str, str, str], in_key: str, out_key: str) -> dict[str, int] | None:

@@ -170,8 +170,11 @@ def _observation_event(envelope: Envelope, body: ObservationBody, obs_type: str,
         raise EventError(400, "Invalid request data", "promptName and promptVersion must be provided together")
     key = order_key(envelope.timestamp, update=update, envelope_id=envelope.id)
     event = EntityEvent("observation", _body_id(body.id, envelope), key, envelope.id)
-    if body.traceId is not None and not valid_id(body.traceId):
-        raise EventError(400, "Invalid request data", "traceId must be 1-800 characters")
+    for name, value in (("traceId", body.traceId), ("parentObservationId", body.parentObservationId)):
+        if value is not None and not valid_id(value):
+            raise EventError(400, "Invalid request data", f"{name} must be 1-800 characters")
+    if body.promptVersion is not None and not 0 <= body.promptVersion < 2**31:
+        raise EventError(400, "Invalid request data", "promptVersion must be a positive 32-bit integer")
     usage, costs, unit = provided_usage(body.usage, body.usageDetails)
     costs.update(cost_details_from(body.costDetails))
     event.fields = _present(
@@ -216,6 +219,10 @@ def _score_event(envelope: Envelope, body: ScoreBody) -> EntityEvent:
     targets = [t for t in (body.traceId, body.sessionId, body.datasetRunId) if t is not None]
     if len(targets) != 1:
         raise EventError(400, "Invalid request data", "exactly one of traceId, sessionId or datasetRunId is required")
+    for name in ("traceId", "observationId", "sessionId", "datasetRunId"):
+        value = getattr(body, name)
+        if value is not None and not valid_id(value):
+            raise EventError(400, "Invalid request data", f"{name} must be 1-800 characters")
     if body.observationId is not None and body.traceId is None:
         raise EventError(400, "Invalid request data", "observationId requires traceId")
     data_type = body.dataType or ("CATEGORICAL" if isinstance(body.value, str) else "NUMERIC")

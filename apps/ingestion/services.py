@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import DataError
+
 from apps.core.access import Access
 from apps.ingestion.events import EntityEvent, EventError, decode_event
 from apps.ingestion.health import record_outcomes, rejection
@@ -39,10 +41,39 @@ def ingest_batch(*, access: Access, batch: list[Any]) -> BatchOutcome:
         if event is not None:  # sdk-log events are neither stored nor reported
             valid.append((envelope_id, event))
     if valid:
-        write_events(project_id=access.project.id, events=[event for _, event in valid])
+        valid = _write_isolating_bad_events(access, valid, outcome)
     outcome.successes = [{"id": envelope_id, "status": 201} for envelope_id, _ in valid]
     record_batch_outcome(access=access, outcome=outcome)
     return outcome
+
+
+def _write_isolating_bad_events(
+    access: Access, valid: list[tuple[str, EntityEvent]], outcome: BatchOutcome
+) -> list[tuple[str, EntityEvent]]:
+    """Write the batch; if the database refuses a value (not a transient failure), write event by
+    event so that only the offending events are rejected. Transient errors propagate (503)."""
+    try:
+        write_events(project_id=access.project.id, events=[event for _, event in valid])
+        return valid
+    except DataError:
+        pass
+    stored = []
+    for envelope_id, event in valid:
+        try:
+            write_events(project_id=access.project.id, events=[event])
+        except DataError as exc:
+            outcome.errors.append(
+                {
+                    "id": envelope_id,
+                    "status": 400,
+                    "message": "Invalid request data",
+                    "error": f"value not storable: {str(exc).splitlines()[0][:200]}",
+                }
+            )
+            outcome.rejected_raw.append({"id": envelope_id, "body": {"id": event.id}})
+            continue
+        stored.append((envelope_id, event))
+    return stored
 
 
 def record_batch_outcome(*, access: Access, outcome: BatchOutcome) -> None:

@@ -9,14 +9,16 @@ serialise writers, gets the equivalent batched statements. No ORM object per eve
 This module takes plain values (no request), so it can also run in a worker later.
 """
 
-import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+import msgspec
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -31,7 +33,6 @@ from apps.scores.models import Score
 from apps.traces.models import Observation, Session, Trace
 
 MODELS: dict[str, type[models.Model]] = {"trace": Trace, "observation": Observation, "score": Score}
-_CONFLICT_RETRIES = 3
 
 
 @dataclass
@@ -44,14 +45,23 @@ def _columns(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields]
 
 
+@cache
+def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Column defaults of a model, and which of them are mutable (JSON) and must be copied per row."""
+    values, mutable = {}, []
+    for column in _columns(model):
+        values[column.attname] = column.get_default() if column.has_default() else None
+        if isinstance(values[column.attname], (dict, list)):
+            mutable.append(column.attname)
+    return values, tuple(mutable)
+
+
 def _blank_row(model: type[models.Model], project_id: str, entity_id: str, now: datetime) -> dict[str, Any]:
     """A row for an id never seen before; every field the merge does not set keeps its default."""
-    row: dict[str, Any] = {}
-    for column in _columns(model):
-        if column.has_default():
-            row[column.attname] = column.get_default()
-        else:
-            row[column.attname] = None
+    values, mutable = _defaults(model)
+    row = dict(values)
+    for name in mutable:
+        row[name] = type(values[name])()
     row.update(project_id=project_id, id=entity_id, merge_state={}, created_at=now, updated_at=now)
     return row
 
@@ -99,38 +109,81 @@ def _load(model: type[models.Model], project_id: str, ids: list[str]) -> dict[st
     return {row["id"]: row for row in rows.values(*names)}
 
 
+def _merge_rows(
+    kind: str,
+    model: type[models.Model],
+    project_id: str,
+    by_id: dict[str, list[EntityEvent]],
+    stored: dict[str, dict[str, Any]],
+    now: datetime,
+    context: dict[str, Any],
+) -> list[dict[str, Any]]:
+    rows = []
+    for entity_id, events in by_id.items():
+        row = stored.get(entity_id) or _blank_row(model, project_id, entity_id, now)
+        _apply(kind, row, events)
+        _finish_row(kind, row, now, context)
+        rows.append(row)
+    return rows
+
+
 def _merge_kind(kind: str, project_id: str, by_id: dict[str, list[EntityEvent]], now: datetime) -> list[dict[str, Any]]:
-    """Merge events into rows, retrying ids that a concurrent writer inserted meanwhile."""
+    """Merge events into stored rows and write them back; returns the merged rows.
+
+    PostgreSQL: insert every id as new first (ON CONFLICT DO NOTHING), then lock, merge and
+    update only the ids that existed, so new data costs one statement. SQLite serialises
+    writers, so it reads the existing rows first and writes each group once.
+    """
+    if not by_id:
+        return []
     model = MODELS[kind]
-    pending = dict(by_id)
-    merged: list[dict[str, Any]] = []
     context: dict[str, Any] = {}
-    for _attempt in range(_CONFLICT_RETRIES):
-        stored = _load(model, project_id, sorted(pending))
-        new_rows, old_rows = [], []
-        for entity_id, events in pending.items():
-            row = stored.get(entity_id) or _blank_row(model, project_id, entity_id, now)
-            _apply(kind, row, events)
-            _finish_row(kind, row, now, context)
-            (old_rows if entity_id in stored else new_rows).append(row)
-        update_rows(model, old_rows)
-        inserted = _insert(model, new_rows)
-        merged.extend(old_rows)
-        merged.extend(r for r in new_rows if r["id"] in inserted)
-        pending = {r["id"]: pending[r["id"]] for r in new_rows if r["id"] not in inserted}
-        if not pending:
-            return merged
-    raise RuntimeError(f"could not merge {len(pending)} {kind} rows after {_CONFLICT_RETRIES} attempts")
+    if connection.vendor != "postgresql":
+        stored = _load(model, project_id, sorted(by_id))
+        rows = _merge_rows(kind, model, project_id, by_id, stored, now, context)
+        _sqlite_insert(model, [r for r in rows if r["id"] not in stored])
+        _sqlite_update(model, [r for r in rows if r["id"] in stored])
+        return rows
+    candidates = _merge_rows(kind, model, project_id, by_id, {}, now, context)
+    inserted = _pg_insert(model, candidates)
+    merged = [r for r in candidates if r["id"] in inserted]
+    existing = {i: e for i, e in by_id.items() if i not in inserted}
+    if existing:
+        # Rows that exist are locked (in id order, so writers never deadlock) and merged again.
+        stored = _load(model, project_id, sorted(existing))
+        rows = _merge_rows(kind, model, project_id, existing, stored, now, context)
+        missing = [r["id"] for r in rows if r["id"] not in stored]
+        if missing:  # deleted between the two statements: vanishingly rare, and worth a loud error
+            raise RuntimeError(f"{len(missing)} {kind} rows vanished while merging")
+        update_rows(model, rows)
+        merged.extend(rows)
+    return merged
 
 
 # --- Bulk statements ---------------------------------------------------------------------------
+
+
+# PostgreSQL text and jsonb cannot hold U+0000; clients do send it (binary-ish tool output), so it
+# is dropped rather than failing the whole write. The JSON pattern skips escaped backslashes.
+_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _json_text(value: Any) -> str:
+    text = msgspec.json.encode(value, enc_hook=str).decode()
+    return _JSON_NUL.sub(r"\1", text) if "\\u0000" in text else text
+
+
+def _text(value: Any) -> Any:
+    return value.replace("\x00", "") if isinstance(value, str) and "\x00" in value else value
 
 
 def _db_value(column: models.Field, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(column, models.JSONField):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return _json_text(value)
+    if isinstance(value, str):
+        return _text(value)
     if isinstance(column, models.DateTimeField):
         return connection.ops.adapt_datetimefield_value(value)
     if isinstance(column, models.DecimalField):
@@ -143,48 +196,35 @@ def _table(model: type[models.Model]) -> tuple[str, list[models.Field], list[str
     return model._meta.db_table, columns, [connection.ops.quote_name(c.column) for c in columns]
 
 
-def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> set[str]:
-    """Insert new rows; returns the ids actually inserted (others were inserted concurrently)."""
-    if not rows:
-        return set()
-    table, columns, names = _table(model)
-    if connection.vendor == "postgresql":
-        stage = _stage(model, rows)
-        sql = (
+def _pg_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> set[str]:
+    """Insert rows whose id is new; returns the ids inserted (the others exist already)."""
+    table, _columns_, names = _table(model)
+    stage = _stage(model, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
             f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {stage} "
             f"ON CONFLICT DO NOTHING RETURNING id"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            inserted = {r[0] for r in cursor.fetchall()}
-            cursor.execute(f"TRUNCATE {stage}")
-        return inserted
+        return {r[0] for r in cursor.fetchall()}
+
+
+def _sqlite_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    table, columns, names = _table(model)
     placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({placeholders})",
             [[_db_value(c, row[c.attname]) for c in columns] for row in rows],
         )
-    return {row["id"] for row in rows}
 
 
-def update_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """Write back complete rows that exist already (one statement per batch)."""
+def _sqlite_update(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     table, columns, names = _table(model)
-    keys = {"project_id", "id"}
-    changing = [(c, n) for c, n in zip(columns, names, strict=True) if c.attname not in keys]
-    if connection.vendor == "postgresql":
-        stage = _stage(model, rows)
-        assignments = ", ".join(f"{n} = s.{n}" for _, n in changing)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} AS t SET {assignments} FROM {stage} AS s "
-                f"WHERE t.project_id = s.project_id AND t.id = s.id"
-            )
-            cursor.execute(f"TRUNCATE {stage}")
-        return
+    changing = [(c, n) for c, n in zip(columns, names, strict=True) if c.attname not in ("project_id", "id")]
     assignments = ", ".join(f"{n} = %s" for _, n in changing)
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -193,22 +233,46 @@ def update_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         )
 
 
+def update_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """Write back complete rows that exist already (one statement per batch)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        _sqlite_update(model, rows)
+        return
+    table, columns, names = _table(model)
+    assignments = ", ".join(
+        f"{n} = s.{n}" for c, n in zip(columns, names, strict=True) if c.attname not in ("project_id", "id")
+    )
+    stage = _stage(model, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} FROM {stage} AS s WHERE t.project_id = s.project_id AND t.id = s.id"
+        )
+
+
 def _stage(model: type[models.Model], rows: list[dict[str, Any]]) -> str:
-    """COPY rows into this session's temporary staging table for `model` (PostgreSQL)."""
+    """COPY rows into this session's temporary staging table for `model` (PostgreSQL).
+
+    The table lives as long as the connection and empties itself at commit; within one
+    transaction it is cleared before each use with a DELETE (cheap on a few hundred rows,
+    unlike TRUNCATE, which swaps the table's file).
+    """
     table, columns, names = _table(model)
     stage = f"_stage_{table}"
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
+        cursor.execute(f"DELETE FROM {stage}")
+        json_columns = [isinstance(c, models.JSONField) for c in columns]
         with cursor.cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([_copy_value(c, row[c.attname]) for c in columns])
+                copy.write_row(
+                    [
+                        _json_text(value) if is_json and value is not None else _text(value)
+                        for value, is_json in zip((row[c.attname] for c in columns), json_columns, strict=True)
+                    ]
+                )
     return stage
-
-
-def _copy_value(column: models.Field, value: Any) -> Any:
-    if value is not None and isinstance(column, models.JSONField):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return value
 
 
 # --- Traces implied by observations, sessions, aggregates -------------------------------------

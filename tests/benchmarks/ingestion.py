@@ -30,8 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 PG = "postgres://postgres@127.0.0.1:5432"
 DB = "langops_bench"
-WORDS = ("the model answered with a long explanation about retrieval augmented generation and the user asked a "
-         "follow up question regarding embeddings vector stores latency and cost of tokens").split()
+WORDS = (
+    "the model answered with a long explanation about retrieval augmented generation and the user asked a "
+    "follow up question regarding embeddings vector stores latency and cost of tokens"
+).split()
 
 
 def text(rng: random.Random, size: int) -> str:
@@ -50,10 +52,15 @@ def span_attributes(rng: random.Random) -> dict:
     prompt = [{"role": "system", "content": text(rng, 300)}, {"role": "user", "content": text(rng, 500)}]
     answer = [{"role": "assistant", "content": text(rng, 700)}]
     return {
-        "langfuse.observation.type": "generation", "gen_ai.request.model": rng.choice(["gpt-4o", "gpt-4o-mini"]),
-        "langfuse.observation.input": json.dumps(prompt), "langfuse.observation.output": json.dumps(answer),
-        "langfuse.observation.usage_details": json.dumps({"input": rng.randint(200, 900), "output": rng.randint(50, 400)}),
-        "user.id": f"user-{rng.randint(1, 50)}", "session.id": f"session-{rng.randint(1, 200)}",
+        "langfuse.observation.type": "generation",
+        "gen_ai.request.model": rng.choice(["gpt-4o", "gpt-4o-mini"]),
+        "langfuse.observation.input": json.dumps(prompt),
+        "langfuse.observation.output": json.dumps(answer),
+        "langfuse.observation.usage_details": json.dumps(
+            {"input": rng.randint(200, 900), "output": rng.randint(50, 400)}
+        ),
+        "user.id": f"user-{rng.randint(1, 50)}",
+        "session.id": f"session-{rng.randint(1, 200)}",
     }
 
 
@@ -87,13 +94,24 @@ def batch_body(rng: random.Random, events: int) -> bytes:
         if index % 5 == 0:
             trace_id = uuid.uuid4().hex
         attributes = span_attributes(rng)
-        batch.append({"id": str(uuid.uuid4()), "type": "generation-create", "timestamp": "2026-11-28T12:00:00.000Z",
-                      "body": {"id": uuid.uuid4().hex[:16], "traceId": trace_id, "name": "llm-call",
-                               "model": attributes["gen_ai.request.model"],
-                               "input": json.loads(attributes["langfuse.observation.input"]),
-                               "output": json.loads(attributes["langfuse.observation.output"]),
-                               "usageDetails": json.loads(attributes["langfuse.observation.usage_details"]),
-                               "startTime": "2026-11-28T12:00:00.000Z", "endTime": "2026-11-28T12:00:00.800Z"}})
+        batch.append(
+            {
+                "id": str(uuid.uuid4()),
+                "type": "generation-create",
+                "timestamp": "2026-11-28T12:00:00.000Z",
+                "body": {
+                    "id": uuid.uuid4().hex[:16],
+                    "traceId": trace_id,
+                    "name": "llm-call",
+                    "model": attributes["gen_ai.request.model"],
+                    "input": json.loads(attributes["langfuse.observation.input"]),
+                    "output": json.loads(attributes["langfuse.observation.output"]),
+                    "usageDetails": json.loads(attributes["langfuse.observation.usage_details"]),
+                    "startTime": "2026-11-28T12:00:00.000Z",
+                    "endTime": "2026-11-28T12:00:00.800Z",
+                },
+            }
+        )
     return json.dumps({"batch": batch}).encode()
 
 
@@ -164,17 +182,38 @@ def floor(rows: int) -> float:
     with psycopg.connect(f"{PG}/{DB}", autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_floor")
         conn.execute("CREATE TABLE bench_floor (LIKE traces_observation INCLUDING ALL)")
-        columns = [r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'traces_observation' "
-            "ORDER BY ordinal_position").fetchall()]
+        columns = [
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'traces_observation' "
+                "ORDER BY ordinal_position"
+            ).fetchall()
+        ]
         now = time.strftime("%Y-%m-%d %H:%M:%S+00")
         template = {c: None for c in columns}
-        template.update(project_id="bench", type="GENERATION", start_time=now, created_at=now, updated_at=now,
-                        level="DEFAULT", environment="default", metadata=Jsonb({}), input=Jsonb(prompt),
-                        output=Jsonb(prompt), provided_usage_details=Jsonb({"input": 10}),
-                        provided_cost_details=Jsonb({}), usage_details=Jsonb({"input": 10}), cost_details=Jsonb({}),
-                        merge_state=Jsonb({}), input_tokens=10, output_tokens=0, total_tokens=10, cost_status="none",
-                        model="gpt-4o", name="llm-call")
+        template.update(
+            project_id="bench",
+            type="GENERATION",
+            start_time=now,
+            created_at=now,
+            updated_at=now,
+            level="DEFAULT",
+            environment="default",
+            metadata=Jsonb({}),
+            input=Jsonb(prompt),
+            output=Jsonb(prompt),
+            provided_usage_details=Jsonb({"input": 10}),
+            provided_cost_details=Jsonb({}),
+            usage_details=Jsonb({"input": 10}),
+            cost_details=Jsonb({}),
+            merge_state=Jsonb({}),
+            input_tokens=10,
+            output_tokens=0,
+            total_tokens=10,
+            cost_status="none",
+            model="gpt-4o",
+            name="llm-call",
+        )
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c not in ("project_id", "id"))
         started = time.perf_counter()
         for start in range(0, rows, 1000):
@@ -184,7 +223,9 @@ def floor(rows: int) -> float:
                     for n in range(start, min(start + 1000, rows)):
                         row = dict(template, id=f"obs-{n}", trace_id=f"trace-{n // 5}")
                         copy.write_row([row[c] for c in columns])
-                conn.execute(f"INSERT INTO bench_floor SELECT * FROM stage ON CONFLICT (project_id, id) DO UPDATE SET {updates}")
+                conn.execute(
+                    f"INSERT INTO bench_floor SELECT * FROM stage ON CONFLICT (project_id, id) DO UPDATE SET {updates}"
+                )
         elapsed = time.perf_counter() - started
         conn.execute("DROP TABLE bench_floor")
     return rows / elapsed
@@ -201,9 +242,15 @@ def main() -> None:
 
     psql(f"DROP DATABASE IF EXISTS {DB}")
     psql(f"CREATE DATABASE {DB}")
-    env = {**os.environ, "DATABASE_URL": f"{PG}/{DB}", "REDIS_URL": "redis://127.0.0.1:6379/14",
-           "DJANGO_SETTINGS_MODULE": "langops.settings.prod", "SESSION_COOKIE_SECURE": "false",
-           "LANGOPS_DATA_DIR": str(ROOT / "data" / "bench"), "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/{DB}",
+        "REDIS_URL": "redis://127.0.0.1:6379/14",
+        "DJANGO_SETTINGS_MODULE": "langops.settings.prod",
+        "SESSION_COOKIE_SECURE": "false",
+        "LANGOPS_DATA_DIR": str(ROOT / "data" / "bench"),
+        "LOG_LEVEL": "WARNING",
+    }
     os.environ.update(env)
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -231,12 +278,43 @@ def main() -> None:
     floor_rate = floor(options.spans)
 
     gunicorn = str(Path(python).with_name("gunicorn"))
-    web = subprocess.Popen([gunicorn, "langops.wsgi:application", "--bind", f"127.0.0.1:{options.port}",
-                            "--workers", str(options.web_workers), "--threads", str(options.threads),
-                            "--worker-class", "gthread", "--log-level", "warning"], cwd=ROOT, env=env)
-    worker = subprocess.Popen([python, "-m", "celery", "-A", "langops", "worker", "--concurrency", "1",
-                               "--loglevel", "WARNING", "-Q", "default,ingestion"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL)
+    web = subprocess.Popen(
+        [
+            gunicorn,
+            "langops.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{options.port}",
+            "--workers",
+            str(options.web_workers),
+            "--threads",
+            str(options.threads),
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    worker = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "celery",
+            "-A",
+            "langops",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "-Q",
+            "default,ingestion",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -251,12 +329,14 @@ def main() -> None:
 
         idle = send_all((options.port, otlp_path, "application/x-protobuf", auth, otlp[3:43]))
         before = Observation.objects.filter(project_id=project.id).count()
-        otlp_time, otlp_latencies = run_clients(options.port, otlp_path, "application/x-protobuf", auth, otlp[43:],
-                                                options.clients)
+        otlp_time, otlp_latencies = run_clients(
+            options.port, otlp_path, "application/x-protobuf", auth, otlp[43:], options.clients
+        )
         otlp_spans = (len(otlp) - 43) * 100
         stored = Observation.objects.filter(project_id=project.id).count() - before
-        batch_time, batch_latencies = run_clients(options.port, batch_path, "application/json", auth, batch,
-                                                  options.clients)
+        batch_time, batch_latencies = run_clients(
+            options.port, batch_path, "application/json", auth, batch, options.clients
+        )
         batch_events = len(batch) * 100
         stored_batch = Observation.objects.filter(project_id=project.id).count() - before - stored
         web_rss = [peak_rss_mb(p) for p in [web.pid, *children(web.pid)]]
@@ -268,21 +348,35 @@ def main() -> None:
         worker.wait()
 
     print()
-    print(f"Machine: {os.cpu_count()} cores; web: gunicorn {options.web_workers} workers x {options.threads} threads;"
-          f" {options.clients} concurrent clients; payload ~{span_bytes:.0f} B/span (OTLP), ~{event_bytes:.0f} B/event")
+    print(
+        f"Machine: {os.cpu_count()} cores; web: gunicorn {options.web_workers} workers x {options.threads} threads;"
+        f" {options.clients} concurrent clients; payload ~{span_bytes:.0f} B/span (OTLP), ~{event_bytes:.0f} B/event"
+    )
     print(f"(a) PostgreSQL floor, COPY + upsert, one process:   {floor_rate:10,.0f} rows/s")
-    print(f"(b) OTLP end to end (acked = committed):          {otlp_spans / otlp_time:10,.0f} spans/s "
-          f"({otlp_spans / otlp_time / floor_rate:.2f}x floor; stored {stored}/{otlp_spans})")
-    print(f"    batch endpoint end to end:                    {batch_events / batch_time:10,.0f} events/s "
-          f"({batch_events / batch_time / floor_rate:.2f}x floor; stored {stored_batch}/{batch_events})")
-    print(f"(c) 100-span OTLP request at idle:      p50 {percentile(idle, 50) * 1000:7.1f} ms   "
-          f"p99 {percentile(idle, 99) * 1000:7.1f} ms")
-    print(f"    100-span OTLP request, saturated:   p50 {percentile(otlp_latencies, 50) * 1000:7.1f} ms   "
-          f"p99 {percentile(otlp_latencies, 99) * 1000:7.1f} ms")
-    print(f"    100-event batch request, saturated: p50 {percentile(batch_latencies, 50) * 1000:7.1f} ms   "
-          f"p99 {percentile(batch_latencies, 99) * 1000:7.1f} ms")
-    print(f"(d) peak RSS web: {max(web_rss):.0f} MB per process ({sum(web_rss):.0f} MB all); "
-          f"worker: {max(worker_rss):.0f} MB per process ({sum(worker_rss):.0f} MB all)")
+    print(
+        f"(b) OTLP end to end (acked = committed):          {otlp_spans / otlp_time:10,.0f} spans/s "
+        f"({otlp_spans / otlp_time / floor_rate:.2f}x floor; stored {stored}/{otlp_spans})"
+    )
+    print(
+        f"    batch endpoint end to end:                    {batch_events / batch_time:10,.0f} events/s "
+        f"({batch_events / batch_time / floor_rate:.2f}x floor; stored {stored_batch}/{batch_events})"
+    )
+    print(
+        f"(c) 100-span OTLP request at idle:      p50 {percentile(idle, 50) * 1000:7.1f} ms   "
+        f"p99 {percentile(idle, 99) * 1000:7.1f} ms"
+    )
+    print(
+        f"    100-span OTLP request, saturated:   p50 {percentile(otlp_latencies, 50) * 1000:7.1f} ms   "
+        f"p99 {percentile(otlp_latencies, 99) * 1000:7.1f} ms"
+    )
+    print(
+        f"    100-event batch request, saturated: p50 {percentile(batch_latencies, 50) * 1000:7.1f} ms   "
+        f"p99 {percentile(batch_latencies, 99) * 1000:7.1f} ms"
+    )
+    print(
+        f"(d) peak RSS web: {max(web_rss):.0f} MB per process ({sum(web_rss):.0f} MB all); "
+        f"worker: {max(worker_rss):.0f} MB per process ({sum(worker_rss):.0f} MB all)"
+    )
     print(f"    median idle latency {statistics.median(idle) * 1000:.1f} ms over {len(idle)} requests")
 
 

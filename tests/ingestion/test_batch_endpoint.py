@@ -203,3 +203,67 @@ def test_legacy_single_object_routes(tenant, api_client):
     )
     generation = Observation.objects.get(project_id=tenant.project.id, id="lg")
     assert generation.output == "done" and generation.model == "m"
+
+
+def test_nul_characters_are_dropped_not_fatal(tenant, api_client):
+    body = _ok(
+        post_batch(
+            api_client,
+            tenant.project_key.header,
+            [
+                event(
+                    "span-create",
+                    {
+                        "id": "nul",
+                        "traceId": "t",
+                        "name": "a\u0000b",
+                        "input": {"k\u0000": "v\u0000"},
+                        "metadata": {"raw": "x\\u0000y"},
+                    },
+                ),
+            ],
+        )
+    )
+    assert body["errors"] == []
+    span = Observation.objects.get(project_id=tenant.project.id, id="nul")
+    assert span.name == "ab" and span.input == {"k": "v"} and span.metadata == {"raw": "x\\u0000y"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": "o", "traceId": "t", "parentObservationId": "p" * 801},
+        {"id": "o", "traceId": "t", "promptName": "p", "promptVersion": 2**40},
+    ],
+)
+def test_values_the_database_cannot_hold_are_rejected_per_event(body, tenant, api_client):
+    result = _ok(
+        post_batch(
+            api_client, tenant.project_key.header, [event("span-create", body), event("trace-create", {"id": "fine"})]
+        )
+    )
+    assert len(result["errors"]) == 1 and len(result["successes"]) == 1
+    assert Trace.objects.filter(project_id=tenant.project.id, id="fine").exists()
+
+
+def test_absurd_usage_and_cost_values_are_dropped(tenant, api_client):
+    _ok(
+        post_batch(
+            api_client,
+            tenant.project_key.header,
+            [
+                event(
+                    "generation-create",
+                    {
+                        "id": "g",
+                        "traceId": "t",
+                        "usageDetails": {"input": 2**70, "output": 3},
+                        "costDetails": {"total": 1e30, "input": 0.5},
+                    },
+                ),
+            ],
+        )
+    )
+    generation = Observation.objects.get(project_id=tenant.project.id, id="g")
+    assert generation.usage_details == {"output": 3, "total": 3}
+    assert generation.cost_details == {"input": "0.5", "total": "0.5"}
