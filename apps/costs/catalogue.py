@@ -7,6 +7,7 @@ cheap database fingerprint, so every web and worker process sees changes immedia
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -66,7 +67,7 @@ class Matcher:
         return self._memo[model]
 
 
-_matchers: dict[str | None, tuple[tuple, Matcher]] = {}
+_matchers: dict[str | None, tuple[tuple, Matcher, float]] = {}
 _lock = threading.Lock()
 
 
@@ -109,15 +110,23 @@ def _load(project_id: str) -> Matcher:
     return Matcher(models)
 
 
+_REVALIDATE_SECONDS = 2.0
+
+
 def model_matcher(project_id: str) -> Matcher:
-    fingerprint = _fingerprint(project_id)
+    """The project's matcher; the database fingerprint is re-read at most every two seconds."""
+    now = time.monotonic()
     with _lock:
         cached = _matchers.get(project_id)
-        if cached is not None and cached[0] == fingerprint:
+        if cached is not None and now - cached[2] < _REVALIDATE_SECONDS:
             return cached[1]
-    matcher = _load(project_id)
+    fingerprint = _fingerprint(project_id)
+    if cached is not None and cached[0] == fingerprint:
+        matcher = cached[1]
+    else:
+        matcher = _load(project_id)
     with _lock:
-        _matchers[project_id] = (fingerprint, matcher)
+        _matchers[project_id] = (fingerprint, matcher, now)
     return matcher
 
 

@@ -10,10 +10,11 @@ import re
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from django.utils.dateparse import parse_datetime
 
 from apps.costs.usage import cost_details_from, usage_details_from
-from apps.ingestion.events import OBSERVATION_TYPES, EntityEvent, too_deep
+from apps.ingestion.events import MAX_DEPTH, OBSERVATION_TYPES, EntityEvent, too_deep
 from apps.ingestion.normalize import aware, environment, order_key
 from apps.ingestion.otel_decode import OtelSpan
 
@@ -79,13 +80,16 @@ _FLATTENED = re.compile(r"^(gen_ai\.(prompt|completion)|llm\.(input|output)_mess
 
 def _json(value: Any) -> Any:
     """JSON text parsed when it parses (and nests sanely); anything else unchanged."""
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-        return value if too_deep(parsed) else parsed
-    return value
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        parsed = msgspec.json.decode(value)
+    except (msgspec.DecodeError, RecursionError):
+        return value
+    # Nesting deeper than the limit needs at least that many brackets: count before walking.
+    if value.count("{") + value.count("[") > MAX_DEPTH and too_deep(parsed):
+        return value
+    return parsed
 
 
 class _Attributes:

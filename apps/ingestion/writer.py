@@ -290,11 +290,18 @@ def _implied_trace_events(observations: list[dict[str, Any]]) -> list[EntityEven
 
 
 def _ensure_sessions(project_id: str, traces: list[dict[str, Any]], now: datetime) -> None:
-    sessions = {(row["session_id"], row["environment"]) for row in traces if row.get("session_id")}
-    if sessions:
-        Session.objects.bulk_create(
-            [Session(project_id=project_id, id=sid, environment=env, created_at=now) for sid, env in sessions],
-            ignore_conflicts=True,
+    """Every session a trace names exists (first environment wins), in one statement."""
+    sessions = sorted({(row["session_id"], row["environment"]) for row in traces if row.get("session_id")})
+    if not sessions:
+        return
+    created = connection.ops.adapt_datetimefield_value(now)
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(sessions))
+    params = [value for sid, env in sessions for value in (project_id, _text(sid), env, created)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Session._meta.db_table} (project_id, id, environment, created_at) VALUES {values} "
+            f"ON CONFLICT DO NOTHING",
+            params,
         )
 
 
