@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 from apps.costs.catalogue import model_matcher
@@ -251,6 +251,15 @@ def update_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         )
 
 
+def _staging_state() -> dict[str, Any]:
+    """Which staging tables this thread's database session has created, and which hold rows."""
+    wrapper = connections[DEFAULT_DB_ALIAS]  # the thread's own wrapper, not the shared proxy
+    state = wrapper.__dict__.setdefault("langops_staging", {"created": set(), "used": set(), "session": None})
+    if state["session"] is not wrapper.connection:  # a new session has none of them yet
+        state.update(created=set(), used=set(), session=wrapper.connection)
+    return state
+
+
 def _stage(model: type[models.Model], rows: list[dict[str, Any]]) -> str:
     """COPY rows into this session's temporary staging table for `model` (PostgreSQL).
 
@@ -260,9 +269,16 @@ def _stage(model: type[models.Model], rows: list[dict[str, Any]]) -> str:
     """
     table, columns, names = _table(model)
     stage = f"_stage_{table}"
+    # Per connection: which staging tables exist; per transaction: which hold rows already.
+    state = _staging_state()
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
-        cursor.execute(f"DELETE FROM {stage}")
+        if stage not in state["created"]:
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
+            # Only a committed CREATE counts: a rolled-back transaction takes the table with it.
+            transaction.on_commit(lambda: state["created"].add(stage))
+        if stage in state["used"]:
+            cursor.execute(f"DELETE FROM {stage}")
+        state["used"].add(stage)
         json_columns = [isinstance(c, models.JSONField) for c in columns]
         with cursor.cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN") as copy:
             for row in rows:
@@ -339,13 +355,16 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> WriteResult:
     now = timezone.now()
     grouped = _group(events)
     result = WriteResult()
+    # Staging tables empty themselves at commit. Inside a caller's transaction (no commit between
+    # writes) they may still hold rows, so every one of them is cleared before its first use.
+    nested = connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql":
+            state = _staging_state()
+            state["used"] = set(state["created"]) if nested else set()
             # Wait for a locked row at most this long; the caller then answers 503 and the SDK retries.
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT set_config('lock_timeout', %s, true)", [f"{settings.INGESTION_LOCK_TIMEOUT_MS}ms"]
-                )
+                cursor.execute(f"SET LOCAL lock_timeout = {int(settings.INGESTION_LOCK_TIMEOUT_MS)}")
         observations = _merge_kind("observation", project_id, grouped.get("observation", {}), now)
         trace_events = grouped.get("trace", {})
         for event in _implied_trace_events(observations):
