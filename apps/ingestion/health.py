@@ -6,6 +6,8 @@ statement, and a failure to record never fails the request that carried the data
 
 import json
 import logging
+import threading
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +35,11 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+_buffer: dict[tuple[str, str, datetime, str, str], list] = {}
+_buffer_lock = threading.Lock()
+_last_flush = [0.0]
+
+
 def record_outcomes(
     *,
     project_id: str,
@@ -40,39 +47,58 @@ def record_outcomes(
     counts: dict[tuple[str, str], int],
     rejections: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Add counts {(outcome, reason): n} and keep the newest rejected samples."""
+    """Add counts {(outcome, reason): n}; keep the newest rejected samples.
+
+    Counts are summed in memory and written at most every INGESTION_HEALTH_FLUSH_SECONDS (one
+    statement for all of them), so a busy write path pays no extra transaction per request;
+    samples of rejected events are written at once.
+    """
     now = timezone.now()
-    rows = [
-        (
-            project_id,
-            api_key_id or "",
-            connection.ops.adapt_datetimefield_value(_hour(now)),
-            outcome,
-            reason[:200],
-            n,
-            connection.ops.adapt_datetimefield_value(now),
-        )
-        for (outcome, reason), n in sorted(counts.items())
-        if n
-    ]
+    with _buffer_lock:
+        for (outcome, reason), n in counts.items():
+            if n:
+                slot = _buffer.setdefault((project_id, api_key_id or "", _hour(now), outcome, reason[:200]), [0, now])
+                slot[0] += n
+                slot[1] = now
+        due = rejections or time.monotonic() - _last_flush[0] >= settings.INGESTION_HEALTH_FLUSH_SECONDS
+    if due:
+        flush_outcomes()
+    if rejections:
+        _store_rejections(project_id, api_key_id, rejections)
+
+
+def flush_outcomes() -> None:
+    """Write the buffered counts (one upsert statement for all)."""
+    with _buffer_lock:
+        pending = dict(_buffer)
+        _buffer.clear()
+        _last_flush[0] = time.monotonic()
+    if not pending:
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [(*key[:2], adapt(key[2]), *key[3:], count, adapt(seen)) for key, (count, seen) in sorted(pending.items())]
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(_UPSERT.format(table=IngestionCounter._meta.db_table), rows)
+    except DatabaseError:
+        logger.warning("could not record %s ingestion counters", len(rows), exc_info=True)
+
+
+def _store_rejections(project_id: str, api_key_id: str | None, rejections: list[dict[str, Any]]) -> None:
     try:
         with transaction.atomic():
-            if rows:
-                with connection.cursor() as cursor:
-                    cursor.executemany(_UPSERT.format(table=IngestionCounter._meta.db_table), rows)
-            if rejections:
-                IngestionRejection.objects.bulk_create(
-                    [
-                        IngestionRejection(project_id=project_id, api_key_id=api_key_id or "", **r)
-                        for r in rejections[-_KEEP_REJECTIONS:]
-                    ]
-                )
-                stale = IngestionRejection.objects.filter(project_id=project_id).order_by("-created_at", "-id")
-                stale_ids = list(stale.values_list("id", flat=True)[_KEEP_REJECTIONS:])
-                if stale_ids:
-                    IngestionRejection.objects.filter(id__in=stale_ids).delete()
+            IngestionRejection.objects.bulk_create(
+                [
+                    IngestionRejection(project_id=project_id, api_key_id=api_key_id or "", **r)
+                    for r in rejections[-_KEEP_REJECTIONS:]
+                ]
+            )
+            stale = IngestionRejection.objects.filter(project_id=project_id).order_by("-created_at", "-id")
+            stale_ids = list(stale.values_list("id", flat=True)[_KEEP_REJECTIONS:])
+            if stale_ids:
+                IngestionRejection.objects.filter(id__in=stale_ids).delete()
     except DatabaseError:
-        logger.warning("could not record ingestion outcomes for project %s", project_id, exc_info=True)
+        logger.warning("could not record ingestion rejections for project %s", project_id, exc_info=True)
 
 
 def rejection(*, outcome: str, status: int, reason: str, raw: Any = None, path: str = "") -> dict[str, Any]:
@@ -142,6 +168,7 @@ def pipeline_problems() -> list[str]:
 
 def project_summary(*, project_id: str, since: datetime) -> dict[str, Any]:
     """Counts by outcome, by key and by rejection reason since a moment, plus recent samples."""
+    flush_outcomes()  # this process's buffered counts; other processes flush within seconds
     counters = IngestionCounter.objects.filter(project_id=project_id, hour__gte=_hour(since))
     by_outcome = Counter({o: 0 for o in IngestionCounter.OUTCOMES})
     for row in counters.values("outcome").annotate(n=Sum("count")):

@@ -140,6 +140,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 ENRICHMENT_GRACE_SECONDS = env_int("LANGOPS_ENRICHMENT_GRACE_SECONDS", 30)
+# Ingestion-health counters are summed in memory and written at most this often (seconds).
+INGESTION_HEALTH_FLUSH_SECONDS = env_int("LANGOPS_INGESTION_HEALTH_FLUSH_SECONDS", 2)
 HEALTH_MAX_PIPELINE_LAG_SECONDS = env_int("LANGOPS_HEALTH_MAX_PIPELINE_LAG_SECONDS", 600)
 # Requests per minute per project on the write path; empty disables it (the embedded default).
 INGESTION_RATE_LIMIT_PER_MINUTE = env_int("LANGOPS_INGESTION_RATE_LIMIT_PER_MINUTE", 0)

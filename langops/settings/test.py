@@ -6,6 +6,7 @@ from langops.settings.base import STORAGES
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 LOGIN_RATE_LIMIT = "5/m"
+INGESTION_HEALTH_FLUSH_SECONDS = 0  # tests read the counters right after each request
 
 # pytest-xdist workers share one Redis: give each worker its own database number so that
 # clearing the cache in one worker never touches another's keys.
