@@ -97,6 +97,17 @@ class WritePathView(TenantAPIView):
             [rejection(outcome="rejected", status=400, reason=reason, raw=raw, path=request.path)],
         )
 
+    def json_payload(self, request: Request, limit: int) -> Any:
+        """The request's JSON after the rate limit and size checks, or the Response refusing it."""
+        if (limited := self.limited()) is not None:
+            return limited
+        body = self.body(request, limit)
+        try:
+            return msgspec.json.decode(body)
+        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
+            self.rejected(request, f"Invalid request data: {exc}")
+            return _invalid(str(exc))
+
     def record(self, counts: dict[tuple[str, str], int], samples: list | None = None) -> None:
         key = self.access.api_key
         record_outcomes(
@@ -139,14 +150,9 @@ class ScoresView(WritePathView):
     bearer_methods = frozenset({"POST"})
 
     def post(self, request: Request) -> Response:
-        if (limited := self.limited()) is not None:
-            return limited
-        body = self.body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        try:
-            payload = msgspec.json.decode(body)
-        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
-            self.rejected(request, f"Invalid request data: {exc}")
-            return _invalid(str(exc))
+        payload = self.json_payload(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if isinstance(payload, Response):
+            return payload
         items = payload if isinstance(payload, list) else [payload]
         if not all(isinstance(item, dict) for item in items):
             self.rejected(request, "Invalid request data: expected score objects", payload)
@@ -157,10 +163,7 @@ class ScoresView(WritePathView):
         except DatabaseError:
             return _unavailable()
         if not isinstance(payload, list):
-            if outcome.errors:
-                error = outcome.errors[0]
-                return Response({"message": error["message"], "error": error["error"]}, status=error["status"])
-            return Response({"id": batch[0]["body"]["id"]}, status=200)
+            return _single_result(outcome, batch[0]["body"]["id"])
         return _array_response(outcome)
 
 
@@ -170,6 +173,14 @@ def _score_event(item: dict[str, Any], index: int) -> dict[str, Any]:
     body.setdefault("id", uuid.uuid4().hex[:16])
     timestamp = body.get("timestamp") or timezone.now().isoformat()
     return {"id": f"score-{body['id']}-{index}", "type": "score-create", "timestamp": timestamp, "body": body}
+
+
+def _single_result(outcome: BatchOutcome, entity_id: str) -> Response:
+    """The answer of the single-object routes: the first error, or the stored id."""
+    if outcome.errors:
+        error = outcome.errors[0]
+        return Response({"message": error["message"], "error": error["error"]}, status=error["status"])
+    return Response({"id": entity_id}, status=200)
 
 
 def _array_response(outcome: BatchOutcome) -> Response:
@@ -211,15 +222,10 @@ class LegacyObjectView(WritePathView):
         key = (self.resource, request.method.upper())
         if key not in _LEGACY:
             return Response({"message": "Method not allowed", "error": "MethodNotAllowedError"}, status=405)
-        if (limited := self.limited()) is not None:
-            return limited
         event_type, id_field = _LEGACY[key]
-        body = self.body(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        try:
-            payload = msgspec.json.decode(body)
-        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:
-            self.rejected(request, f"Invalid request data: {exc}")
-            return _invalid(str(exc))
+        payload = self.json_payload(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        if isinstance(payload, Response):
+            return payload
         if not isinstance(payload, dict):
             self.rejected(request, "Invalid request data: expected a JSON object", payload)
             return _invalid("expected a JSON object")
@@ -230,10 +236,7 @@ class LegacyObjectView(WritePathView):
             outcome = ingest_batch(access=self.access, batch=[event])
         except DatabaseError:
             return _unavailable()
-        if outcome.errors:
-            error = outcome.errors[0]
-            return Response({"message": error["message"], "error": error["error"]}, status=error["status"])
-        return Response({"id": payload["id"]}, status=200)
+        return _single_result(outcome, payload["id"])
 
 
 class OtelTracesView(WritePathView):
