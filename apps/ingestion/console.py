@@ -41,5 +41,6 @@ class IngestionHealthView(ConsoleView):
                 "findings": diagnose(summary, keys_by_id={k: v.public_key for k, v in keys.items()}, pending=pending),
                 "key_rows": rows,
                 "pending": pending,
+                "refused": summary["by_outcome"]["auth_failed"] + summary["by_outcome"]["revoked_key"],
             },
         )

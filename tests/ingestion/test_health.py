@@ -113,3 +113,9 @@ def test_pending_events_are_shown_and_make_health_fail_when_stale(tenant, api_cl
     assert "no background worker" in response.json()["status"]
     Heartbeat.objects.create(name="sweeper", at=timezone.now())
     assert "no background worker" not in api_client.get("/api/public/health").json()["status"]
+
+
+def test_health_page_shows_refused_keys(tenant, api_client, member_client):
+    api_client.get("/api/public/projects", HTTP_AUTHORIZATION=basic_auth(tenant.project_key.public_key, "sk-lf-no"))
+    page = member_client.get(reverse("projects:ingestion_health", args=[tenant.project.id]))
+    assert page.context["refused"] == 1
