@@ -35,6 +35,7 @@ _ADMIN = _MEMBER | {
     "projects:delete",
     "apikeys:write",
     "audit:read",
+    "traces:delete",
 }
 _OWNER = _ADMIN | {"organization:delete", "members:owner"}
 
@@ -46,7 +47,7 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
 }
 
 # API keys carry no role; their scope set is fixed by the key's level.
-PROJECT_KEY_SCOPES = frozenset({"project:read", *_PROJECT_READ, *_PROJECT_WRITE})
+PROJECT_KEY_SCOPES = frozenset({"project:read", *_PROJECT_READ, *_PROJECT_WRITE, "traces:delete"})
 ORGANIZATION_KEY_SCOPES = frozenset(
     {
         "organization:read",

@@ -9,6 +9,6 @@ urlpatterns = [
     path("otel/v1/metrics", views.OtelMetricsView.as_view(), name="otel_metrics"),
     *[
         path(resource, views.LegacyObjectView.as_view(resource=resource), name=f"legacy_{resource}")
-        for resource in ("traces", "generations", "spans", "events")
+        for resource in ("generations", "spans", "events")
     ],
 ]

@@ -197,7 +197,6 @@ def _array_response(outcome: BatchOutcome) -> Response:
 
 
 _LEGACY = {
-    ("traces", "POST"): ("trace-create", "id"),
     ("generations", "POST"): ("generation-create", "id"),
     ("generations", "PATCH"): ("generation-update", "generationId"),
     ("spans", "POST"): ("span-create", "id"),

@@ -118,3 +118,31 @@ def test_plain_opentelemetry_exporter(server, tenant):
     retrieve = _obs(tenant, ids["retrieve_id"])
     assert retrieve.level == "ERROR" and retrieve.status_message == "index unavailable"
     assert retrieve.metadata["attributes"] == {"custom.index": "docs-v2"}
+
+
+def test_sdk4_api_client_parses_the_read_api(server, tenant):
+    """What SDK 5 sent over OTLP, read back through the public API by the SDK 4 generated client."""
+    ids = run_python_client("langfuse5", "sdk_otel_tracing.py", server, tenant.project_key)
+    read = run_python_client(
+        "langfuse4", "sdk4_read_api.py", server, tenant.project_key, TRACE_ID=ids["trace_id"], SESSION_ID="session-1"
+    )
+    trace = read["trace"]
+    assert (trace["id"], trace["name"], trace["user_id"], trace["session_id"]) == (
+        ids["trace_id"],
+        "my-trace",
+        "user-1",
+        "session-1",
+    )
+    assert trace["tags"] == ["t1", "t2"] and trace["input"] == {"q": "hi"}
+    assert trace["html_path"] == f"/project/{tenant.project.id}/traces/{ids['trace_id']}"
+    assert trace["latency"] is not None and trace["total_cost"] == pytest.approx(0.02)
+    assert trace["observations"] == [
+        ["EVENT", "an-event"],
+        ["GENERATION", "llm-call"],
+        ["SPAN", "my-trace"],
+        ["TOOL", "search"],
+    ]
+    assert trace["scores"] == [["label", "CATEGORICAL"], ["quality", "NUMERIC"]]
+    assert read["listed"] == [ids["trace_id"]] and read["listed_total"] == 1
+    assert read["sessions"] == ["session-1"] and read["session_traces"] == [ids["trace_id"]]
+    assert read["observations_listed"] == 4

@@ -211,7 +211,37 @@ API: dict[tuple[str, str], ApiCase] = {
         body=lambda t: {"uploadedAt": "2026-11-28T00:00:00Z", "uploadHttpStatus": 200},
     ),
     ("GET", "/media/{media_id}"): ApiCase(setup=lambda t: _api_media(t, uploaded=True)),
+    ("GET", "/traces"): ApiCase(setup=lambda t: _api_trace(t)),
+    ("POST", "/traces"): ApiCase(body=lambda t: {"id": "legacy-trace", "name": "legacy"}),
+    ("GET", "/traces/{trace_id}"): ApiCase(setup=lambda t: _api_trace(t)),
+    ("DELETE", "/traces/{trace_id}"): ApiCase(setup=lambda t: _api_trace(t)),
+    ("DELETE", "/traces"): ApiCase(setup=lambda t: _api_trace(t), body=lambda t: {"traceIds": ["matrix-trace"]}),
+    ("GET", "/observations"): ApiCase(setup=lambda t: _api_trace(t)),
+    ("GET", "/observations/{observation_id}"): ApiCase(setup=lambda t: _api_trace(t)),
+    ("GET", "/sessions"): ApiCase(setup=lambda t: _api_trace(t)),
+    ("GET", "/sessions/{session_id}"): ApiCase(setup=lambda t: _api_trace(t)),
 }
+
+
+def _api_trace(t: Tenant) -> None:
+    from apps.ingestion.events import decode_event
+    from apps.ingestion.writer import write_events
+
+    raw = [
+        {
+            "id": "m1",
+            "type": "trace-create",
+            "timestamp": "2026-11-28T12:00:00Z",
+            "body": {"id": "matrix-trace", "sessionId": "matrix-session"},
+        },
+        {
+            "id": "m2",
+            "type": "span-create",
+            "timestamp": "2026-11-28T12:00:00Z",
+            "body": {"id": "matrix-observation", "traceId": "matrix-trace"},
+        },
+    ]
+    write_events(project_id=t.project.id, events=[decode_event(r, scores_only=False)[1] for r in raw])
 
 
 def _api_media(t: Tenant, uploaded: bool = False) -> None:
@@ -251,7 +281,13 @@ def _api_matrix() -> list[tuple[str, str, str]]:
 
 def _api_call(client, method: str, path: str, t: Tenant, *, auth: str | None, key_id: str | None = None):
     url = "/api/public" + path.format(
-        project_id=t.project.id, key_id=key_id or t.project_key.id, model_id="matrix-model", media_id="matrixmedia"
+        project_id=t.project.id,
+        key_id=key_id or t.project_key.id,
+        model_id="matrix-model",
+        media_id="matrixmedia",
+        trace_id="matrix-trace",
+        observation_id="matrix-observation",
+        session_id="matrix-session",
     )
     case = API[(method, path)]
     body = case.body(t)
@@ -312,16 +348,14 @@ DRF: dict[tuple[str, str], tuple[str, bytes]] = {
     ("scores_create", "POST"): ("application/json", b'{"traceId": "t1", "name": "q", "value": 1}'),
     ("otel_traces", "POST"): ("application/json", b'{"resourceSpans": []}'),
     ("otel_metrics", "POST"): ("application/json", b"{}"),
-    ("legacy_traces", "POST"): ("application/json", b'{"id": "t1"}'),
     ("legacy_generations", "POST"): ("application/json", b'{"id": "g1", "traceId": "t1"}'),
     ("legacy_generations", "PATCH"): ("application/json", b'{"generationId": "g1", "output": "x"}'),
     ("legacy_spans", "POST"): ("application/json", b'{"id": "s1", "traceId": "t1"}'),
     ("legacy_spans", "PATCH"): ("application/json", b'{"spanId": "s1", "output": "x"}'),
     ("legacy_events", "POST"): ("application/json", b'{"id": "v1", "traceId": "t1"}'),
-    ("legacy_traces", "PATCH"): ("application/json", b"{}"),
     ("legacy_events", "PATCH"): ("application/json", b"{}"),
 }
-_DRF_NOT_ALLOWED = {("legacy_traces", "PATCH"), ("legacy_events", "PATCH")}
+_DRF_NOT_ALLOWED = {("legacy_events", "PATCH")}
 
 
 def _drf_matrix() -> list[tuple[str, str]]:

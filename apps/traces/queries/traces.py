@@ -1,0 +1,200 @@
+"""Reads of traces, observations and sessions for the public API (and, later, the console).
+
+Every function takes the project explicitly and filters on it first; lists are paginated in the
+database and their related ids are fetched in one query per page, never per row.
+"""
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from django.db import connection
+from django.db.models import F, Func, QuerySet, Value
+
+from apps.core.errors import InvalidRequest, NotFound
+from apps.scores.models import Score
+from apps.traces.models import Observation, Session, Trace
+
+TRACE_ORDER_FIELDS = {
+    "id": "id",
+    "timestamp": "timestamp",
+    "name": "name",
+    "userId": "user_id",
+    "release": "release",
+    "version": "version",
+    "public": "public",
+    "bookmarked": "bookmarked",
+    "sessionId": "session_id",
+}
+
+
+def _with_tag(traces: QuerySet[Trace], tag: str, index: int) -> QuerySet[Trace]:
+    if connection.vendor == "postgresql":
+        return traces.filter(tags__contains=[tag])
+    # SQLite has no JSON containment: find the tag as a complete JSON string (as the writer encodes it).
+    needle = msgspec.json.encode(tag).decode()
+    return traces.annotate(**{f"_tag{index}": Func(F("tags"), Value(needle), function="instr")}).filter(
+        **{f"_tag{index}__gt": 0}
+    )
+
+
+def trace_list(
+    *,
+    project_id: str,
+    user_id: str | None = None,
+    name: str | None = None,
+    session_id: str | None = None,
+    from_timestamp: datetime | None = None,
+    to_timestamp: datetime | None = None,
+    order_by: str | None = None,
+    tags: list[str] | None = None,
+    version: str | None = None,
+    release: str | None = None,
+    environments: list[str] | None = None,
+) -> QuerySet[Trace]:
+    """Traces of one project with Langfuse's simple filters; newest first unless ordered otherwise."""
+    traces = Trace.objects.filter(project_id=project_id)
+    for field, value in (
+        ("user_id", user_id),
+        ("name", name),
+        ("session_id", session_id),
+        ("version", version),
+        ("release", release),
+    ):
+        if value is not None:
+            traces = traces.filter(**{field: value})
+    if from_timestamp is not None:
+        traces = traces.filter(timestamp__gte=from_timestamp)
+    if to_timestamp is not None:
+        traces = traces.filter(timestamp__lt=to_timestamp)
+    for index, tag in enumerate(tags or []):
+        traces = _with_tag(traces, tag, index)
+    if environments:
+        traces = traces.filter(environment__in=environments)
+    return traces.order_by(*_ordering(order_by))
+
+
+def _ordering(order_by: str | None) -> list[str]:
+    if not order_by:
+        return ["-timestamp", "-id"]
+    field, _, direction = order_by.partition(".")
+    if field not in TRACE_ORDER_FIELDS or direction not in ("asc", "desc"):
+        raise InvalidRequest(
+            "orderBy must be <field>.asc or <field>.desc, with field one of " + ", ".join(TRACE_ORDER_FIELDS)
+        )
+    column = TRACE_ORDER_FIELDS[field]
+    return [column if direction == "asc" else f"-{column}", "id"]
+
+
+def trace_get(*, project_id: str, trace_id: str) -> Trace:
+    trace = Trace.objects.filter(project_id=project_id, id=trace_id).first()
+    if trace is None:
+        raise NotFound(f"Trace {trace_id} not found within authorized project")
+    return trace
+
+
+def ids_by_trace(*, project_id: str, trace_ids: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Observation ids and score ids of a page of traces (two queries for the whole page)."""
+    observations: dict[str, list[str]] = defaultdict(list)
+    for trace_id, obs_id in (
+        Observation.objects.filter(project_id=project_id, trace_id__in=trace_ids)
+        .order_by("start_time", "id")
+        .values_list("trace_id", "id")
+    ):
+        observations[trace_id].append(obs_id)
+    scores: dict[str, list[str]] = defaultdict(list)
+    for trace_id, score_id in (
+        Score.objects.filter(project_id=project_id, trace_id__in=trace_ids)
+        .order_by("timestamp", "id")
+        .values_list("trace_id", "id")
+    ):
+        scores[trace_id].append(score_id)
+    return observations, scores
+
+
+def trace_observations(*, project_id: str, trace_id: str) -> list[Observation]:
+    return list(Observation.objects.filter(project_id=project_id, trace_id=trace_id).order_by("start_time", "id"))
+
+
+def trace_scores(*, project_id: str, trace_id: str) -> list[Score]:
+    return list(Score.objects.filter(project_id=project_id, trace_id=trace_id).order_by("timestamp", "id"))
+
+
+def observation_list(
+    *,
+    project_id: str,
+    name: str | None = None,
+    user_id: str | None = None,
+    type: str | None = None,
+    trace_id: str | None = None,
+    level: str | None = None,
+    parent_observation_id: str | None = None,
+    environments: list[str] | None = None,
+    from_start_time: datetime | None = None,
+    to_start_time: datetime | None = None,
+    version: str | None = None,
+) -> QuerySet[Observation]:
+    observations = Observation.objects.filter(project_id=project_id)
+    for field, value in (
+        ("name", name),
+        ("type", type),
+        ("trace_id", trace_id),
+        ("level", level),
+        ("parent_observation_id", parent_observation_id),
+        ("version", version),
+    ):
+        if value is not None:
+            observations = observations.filter(**{field: value})
+    if user_id is not None:
+        trace_ids = Trace.objects.filter(project_id=project_id, user_id=user_id).values("id")
+        observations = observations.filter(trace_id__in=trace_ids)
+    if environments:
+        observations = observations.filter(environment__in=environments)
+    if from_start_time is not None:
+        observations = observations.filter(start_time__gte=from_start_time)
+    if to_start_time is not None:
+        observations = observations.filter(start_time__lt=to_start_time)
+    return observations.order_by("-start_time", "-id")
+
+
+def observation_get(*, project_id: str, observation_id: str) -> Observation:
+    observation = Observation.objects.filter(project_id=project_id, id=observation_id).first()
+    if observation is None:
+        raise NotFound(f"Observation {observation_id} not found within authorized project")
+    return observation
+
+
+def session_list(
+    *,
+    project_id: str,
+    from_timestamp: datetime | None = None,
+    to_timestamp: datetime | None = None,
+    environments: list[str] | None = None,
+) -> QuerySet[Session]:
+    sessions = Session.objects.filter(project_id=project_id)
+    if from_timestamp is not None:
+        sessions = sessions.filter(created_at__gte=from_timestamp)
+    if to_timestamp is not None:
+        sessions = sessions.filter(created_at__lt=to_timestamp)
+    if environments:
+        sessions = sessions.filter(environment__in=environments)
+    return sessions.order_by("-created_at", "id")
+
+
+def session_get(*, project_id: str, session_id: str) -> tuple[Session, list[Trace]]:
+    session = Session.objects.filter(project_id=project_id, id=session_id).first()
+    if session is None:
+        raise NotFound(f"Session {session_id} not found within authorized project")
+    traces = list(Trace.objects.filter(project_id=project_id, session_id=session_id).order_by("timestamp", "id"))
+    return session, traces
+
+
+def model_prices(*, model_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Default-tier prices of the models used by some observations (one query)."""
+    from apps.costs.models import PricingTier
+
+    prices: dict[str, dict[str, Any]] = {}
+    for tier in PricingTier.objects.filter(model_id__in=model_ids, is_default=True):
+        prices[tier.model_id] = tier.prices
+    return prices
