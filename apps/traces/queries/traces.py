@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 from django.db import connection
-from django.db.models import F, Func, QuerySet, Value
+from django.db.models import F, Func, IntegerField, QuerySet, Value
 
 from apps.core.errors import InvalidRequest, NotFound
 from apps.scores.models import Score
@@ -34,9 +34,9 @@ def _with_tag(traces: QuerySet[Trace], tag: str, index: int) -> QuerySet[Trace]:
         return traces.filter(tags__contains=[tag])
     # SQLite has no JSON containment: find the tag as a complete JSON string (as the writer encodes it).
     needle = msgspec.json.encode(tag).decode()
-    return traces.annotate(**{f"_tag{index}": Func(F("tags"), Value(needle), function="instr")}).filter(
-        **{f"_tag{index}__gt": 0}
-    )
+    return traces.annotate(
+        **{f"_tag{index}": Func(F("tags"), Value(needle), function="instr", output_field=IntegerField())}
+    ).filter(**{f"_tag{index}__gt": 0})
 
 
 def trace_list(

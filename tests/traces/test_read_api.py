@@ -1,0 +1,147 @@
+"""The public read API for traces, observations and sessions: filters, shapes, deletion, isolation."""
+
+import pytest
+
+from apps.audit.models import AuditEntry
+from apps.traces.models import Observation, Trace
+from tests.ingestion.helpers import event, iso, post_batch
+
+pytestmark = pytest.mark.core
+
+
+@pytest.fixture
+def data(tenant, api_client):
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [
+            event(
+                "trace-create",
+                {
+                    "id": "t1",
+                    "name": "chat",
+                    "userId": "u1",
+                    "sessionId": "s1",
+                    "tags": ["a", "b"],
+                    "timestamp": iso(0),
+                    "release": "r1",
+                    "environment": "prod",
+                },
+            ),
+            event(
+                "trace-create",
+                {"id": "t2", "name": "chat", "userId": "u2", "tags": ["a", "日本語"], "timestamp": iso(10)},
+            ),
+            event("trace-create", {"id": "t3", "name": "other", "userId": "u1", "tags": ["b"], "timestamp": iso(20)}),
+            event(
+                "generation-create",
+                {
+                    "id": "g1",
+                    "traceId": "t1",
+                    "model": "gpt-4o",
+                    "startTime": iso(1),
+                    "endTime": iso(3),
+                    "usageDetails": {"input": 100, "output": 10},
+                },
+            ),
+            event(
+                "span-create",
+                {
+                    "id": "s1",
+                    "traceId": "t1",
+                    "startTime": iso(0),
+                    "endTime": iso(4),
+                    "level": "ERROR",
+                    "statusMessage": "boom",
+                },
+            ),
+            event("score-create", {"id": "sc1", "traceId": "t1", "name": "quality", "value": 0.5}),
+            event("score-create", {"id": "sc2", "traceId": "t1", "name": "label", "value": "good"}),
+        ],
+    )
+    return tenant
+
+
+def _get(api_client, tenant, path, **params):
+    return api_client.get(f"/api/public{path}", params, HTTP_AUTHORIZATION=tenant.project_key.header)
+
+
+def test_trace_list_filters(data, api_client):
+    ids = lambda **p: [t["id"] for t in _get(api_client, data, "/traces", **p).json()["data"]]  # noqa: E731
+    assert ids() == ["t3", "t2", "t1"]
+    assert ids(userId="u1") == ["t3", "t1"]
+    assert ids(tags=["a", "b"]) == ["t1"]
+    assert ids(tags="日本語") == ["t2"]
+    assert ids(name="chat", orderBy="timestamp.asc") == ["t1", "t2"]
+    assert ids(sessionId="s1") == ["t1"] and ids(release="r1") == ["t1"] and ids(environment="prod") == ["t1"]
+    assert ids(fromTimestamp=iso(5), toTimestamp=iso(20)) == ["t2"]
+    page = _get(api_client, data, "/traces", limit=2, page=2).json()
+    assert [t["id"] for t in page["data"]] == ["t1"]
+    assert page["meta"] == {"page": 2, "limit": 2, "totalItems": 3, "totalPages": 2}
+
+
+def test_trace_list_item_shape(data, api_client):
+    t1 = next(t for t in _get(api_client, data, "/traces").json()["data"] if t["id"] == "t1")
+    assert t1["observations"] == ["s1", "g1"] and sorted(t1["scores"]) == ["sc1", "sc2"]
+    assert t1["latency"] == 4.0 and t1["htmlPath"] == f"/project/{data.project.id}/traces/t1"
+    assert t1["timestamp"].endswith("Z") and t1["public"] is False
+
+
+@pytest.mark.parametrize(
+    "params", [{"limit": 101}, {"page": 0}, {"orderBy": "input.desc"}, {"orderBy": "name"}, {"filter": "[]"}]
+)
+def test_bad_list_parameters_are_400(params, data, api_client):
+    assert _get(api_client, data, "/traces", **params).status_code == 400
+
+
+def test_trace_detail(data, api_client):
+    trace = _get(api_client, data, "/traces/t1").json()
+    by_id = {o["id"]: o for o in trace["observations"]}
+    assert by_id["g1"]["type"] == "GENERATION" and by_id["g1"]["usage"]["input"] == 100
+    assert by_id["g1"]["calculatedTotalCost"] == pytest.approx(0.00035) and by_id["g1"]["inputPrice"] == 2.5e-6
+    assert by_id["g1"]["latency"] == 2.0 and by_id["s1"]["statusMessage"] == "boom"
+    scores = {s["name"]: s for s in trace["scores"]}
+    assert scores["quality"]["dataType"] == "NUMERIC" and scores["quality"].get("stringValue") is None
+    assert scores["label"] == {**scores["label"], "dataType": "CATEGORICAL", "value": 0.0, "stringValue": "good"}
+    assert _get(api_client, data, "/traces/missing").status_code == 404
+
+
+def test_observations_and_sessions(data, api_client):
+    listed = _get(api_client, data, "/observations", traceId="t1").json()
+    assert {o["id"] for o in listed["data"]} == {"g1", "s1"}
+    assert [o["id"] for o in _get(api_client, data, "/observations", userId="u1", level="ERROR").json()["data"]] == [
+        "s1"
+    ]
+    assert _get(api_client, data, "/observations/g1").json()["model"] == "gpt-4o"
+    sessions = _get(api_client, data, "/sessions").json()
+    assert [s["id"] for s in sessions["data"]] == ["s1"]
+    assert [t["id"] for t in _get(api_client, data, "/sessions/s1").json()["traces"]] == ["t1"]
+
+
+def test_delete_traces(data, api_client):
+    header = data.project_key.header
+    assert api_client.delete("/api/public/traces/t1", HTTP_AUTHORIZATION=header).json() == {
+        "message": "Trace deleted successfully"
+    }
+    assert not Trace.objects.filter(project_id=data.project.id, id="t1").exists()
+    assert not Observation.objects.filter(project_id=data.project.id, trace_id="t1").exists()
+    response = api_client.delete(
+        "/api/public/traces",
+        {"traceIds": ["t2", "t3", "nope"]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=header,
+    )
+    assert response.json() == {"message": "Traces deleted successfully"}
+    assert not Trace.objects.filter(project_id=data.project.id).exists()
+    assert AuditEntry.objects.filter(action="trace.delete").count() == 2
+    assert api_client.delete("/api/public/traces/t1", HTTP_AUTHORIZATION=header).status_code == 404
+
+
+def test_reads_are_isolated_per_project(data, other_tenant, api_client):
+    assert _get(api_client, other_tenant, "/traces").json()["data"] == []
+    assert _get(api_client, other_tenant, "/traces/t1").status_code == 404
+    assert _get(api_client, other_tenant, "/observations/g1").status_code == 404
+    assert _get(api_client, other_tenant, "/sessions/s1").status_code == 404
+    response = api_client.delete("/api/public/traces/t1", HTTP_AUTHORIZATION=other_tenant.project_key.header)
+    assert response.status_code == 404
+    assert Trace.objects.filter(project_id=data.project.id, id="t1").exists()
