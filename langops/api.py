@@ -49,6 +49,7 @@ def _mount() -> None:
     from apps.core.health import router as health_router
     from apps.costs.api import router as costs_router
     from apps.media.api import router as media_router
+    from apps.scores.api import router as scores_router
     from apps.traces.api import router as traces_router
     from apps.organizations.api import router as organizations_router
     from apps.projects.api import router as projects_router
@@ -60,6 +61,7 @@ def _mount() -> None:
     api.add_router("", costs_router)
     api.add_router("", media_router)
     api.add_router("", traces_router)
+    api.add_router("", scores_router)
 
 
 _mount()

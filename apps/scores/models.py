@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from apps.core.ids import new_id
+
 
 class Score(models.Model):
     DATA_TYPES = ["NUMERIC", "CATEGORICAL", "BOOLEAN", "TEXT", "CORRECTION"]
@@ -35,3 +37,21 @@ class Score(models.Model):
             models.Index(fields=["project_id", "session_id"], name="score_project_session"),
             models.Index(fields=["project_id", "-timestamp"], name="score_project_ts"),
         ]
+
+
+class Comment(models.Model):
+    """A comment on a trace, observation, session or prompt."""
+
+    OBJECT_TYPES = ["TRACE", "OBSERVATION", "SESSION", "PROMPT"]
+
+    id = models.CharField(primary_key=True, max_length=30, default=new_id, editable=False)
+    project_id = models.CharField(max_length=30)
+    object_type = models.CharField(max_length=12)
+    object_id = models.CharField(max_length=800)
+    content = models.TextField()
+    author_user_id = models.CharField(max_length=30, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project_id", "object_type", "object_id"], name="comment_project_object")]

@@ -10,9 +10,10 @@ from pydantic import ConfigDict, Field
 from apps.core.api import TenantRouter
 from apps.core.errors import InvalidRequest
 from apps.core.pagination import PageMeta, PageParams, paginate
-from apps.core.schemas import IsoDateTime
+from apps.core.schemas import IsoDateTime, iso_ms
 from apps.ingestion.api import legacy_trace_create
 from apps.traces import serializers, services
+from apps.traces.queries import observations_v2
 from apps.traces.queries import traces as queries
 
 router = TenantRouter(tags=["Traces"])
@@ -296,6 +297,71 @@ def observation_list(request: HttpRequest, params: Query[ObservationFilters]):
 def observation_get(request: HttpRequest, observation_id: str):
     project_id = request.auth.project.id
     return _observations(project_id, [queries.observation_get(project_id=project_id, observation_id=observation_id)])[0]
+
+
+class ObservationV2Filters(Schema):
+    fields: str | None = None
+    expandMetadata: str | None = None
+    limit: int = Field(50, ge=1, le=1000)
+    cursor: str | None = None
+    parseIoAsJson: bool | None = None
+    name: str | None = None
+    userId: str | None = None
+    sessionId: str | None = None
+    type: str | None = None
+    traceId: str | None = None
+    level: Level | None = None
+    parentObservationId: str | None = None
+    isRootObservation: bool | None = None
+    environment: list[str] = Field(default_factory=list)
+    fromStartTime: datetime | None = None
+    toStartTime: datetime | None = None
+    version: str | None = None
+    filter: str | None = None
+
+
+class ObservationsV2Meta(Schema):
+    cursor: str | None = None
+
+
+class ObservationsV2Out(Schema):
+    data: list[dict[str, Any]]
+    meta: ObservationsV2Meta
+
+
+@router.get("/v2/observations", scope="traces:read", response=ObservationsV2Out, exclude_unset=True)
+def observation_list_v2(request: HttpRequest, params: Query[ObservationV2Filters]):
+    _no_filter_grammar(params.filter)
+    if params.parseIoAsJson:
+        raise InvalidRequest("parseIoAsJson is not supported: input and output are returned as raw strings")
+    groups = observations_v2.parse_fields(params.fields)
+    project_id = request.auth.project.id
+    rows, cursor = observations_v2.observation_page(
+        project_id=project_id,
+        limit=params.limit,
+        cursor=params.cursor,
+        filters={
+            "name": params.name,
+            "type": params.type,
+            "trace_id": params.traceId,
+            "level": params.level,
+            "parent_observation_id": params.parentObservationId,
+            "version": params.version,
+            "user_id": params.userId,
+            "session_id": params.sessionId,
+            "is_root": params.isRootObservation,
+            "environments": params.environment,
+            "from_start_time": params.fromStartTime,
+            "to_start_time": params.toStartTime,
+        },
+    )
+    meta = {"cursor": cursor} if cursor else {}
+    return {"data": jsonable(observations_v2.observation_v2_dicts(project_id, rows, groups)), "meta": meta}
+
+
+def jsonable(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Datetimes as Langfuse prints them (data is a free-form list in the response schema)."""
+    return [{k: iso_ms(v) if isinstance(v, datetime) else v for k, v in item.items()} for item in items]
 
 
 @router.get("/sessions", scope="traces:read", response=SessionsOut)

@@ -146,3 +146,26 @@ def test_sdk4_api_client_parses_the_read_api(server, tenant):
     assert read["listed"] == [ids["trace_id"]] and read["listed_total"] == 1
     assert read["sessions"] == ["session-1"] and read["session_traces"] == [ids["trace_id"]]
     assert read["observations_listed"] == 4
+
+
+@pytest.mark.parametrize("venv", ["langfuse4", "langfuse5"])
+def test_generated_clients_parse_observations_v2_and_comments(venv, server, tenant):
+    ids = run_python_client("langfuse5", "sdk_otel_tracing.py", server, tenant.project_key)
+    read = run_python_client(
+        venv,
+        "api_observations_comments.py",
+        server,
+        tenant.project_key,
+        SDK=venv[-1],
+        TRACE_ID=ids["trace_id"],
+        PROJECT_ID=tenant.project.id,
+    )
+    assert read["pages"] == 2  # four observations, two per page, followed through the cursor
+    assert [o[:2] for o in read["observations"]] == [
+        ["EVENT", "an-event"],
+        ["GENERATION", "llm-call"],
+        ["SPAN", "my-trace"],
+        ["TOOL", "search"],
+    ]
+    assert ["GENERATION", "llm-call", 0.02] in read["observations"]
+    assert read["comment"] == "Looks slow. 遅い。" and read["comments"] == read["total"] == 1

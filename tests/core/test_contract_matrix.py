@@ -220,7 +220,22 @@ API: dict[tuple[str, str], ApiCase] = {
     ("GET", "/observations/{observation_id}"): ApiCase(setup=lambda t: _api_trace(t)),
     ("GET", "/sessions"): ApiCase(setup=lambda t: _api_trace(t)),
     ("GET", "/sessions/{session_id}"): ApiCase(setup=lambda t: _api_trace(t)),
+    ("GET", "/v2/observations"): ApiCase(setup=lambda t: _api_trace(t)),
+    ("GET", "/comments"): ApiCase(),
+    ("POST", "/comments"): ApiCase(
+        body=lambda t: {"projectId": t.project.id, "objectType": "TRACE", "objectId": "x", "content": "hello"}
+    ),
+    ("GET", "/comments/{comment_id}"): ApiCase(setup=lambda t: _api_comment(t)),
 }
+
+
+def _api_comment(t: Tenant) -> None:
+    from apps.scores.models import Comment
+
+    Comment.objects.get_or_create(
+        id="matrix-comment",
+        defaults={"project_id": t.project.id, "object_type": "TRACE", "object_id": "x", "content": "c"},
+    )
 
 
 def _api_trace(t: Tenant) -> None:
@@ -288,6 +303,7 @@ def _api_call(client, method: str, path: str, t: Tenant, *, auth: str | None, ke
         trace_id="matrix-trace",
         observation_id="matrix-observation",
         session_id="matrix-session",
+        comment_id="matrix-comment",
     )
     case = API[(method, path)]
     body = case.body(t)
