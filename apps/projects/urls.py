@@ -4,6 +4,7 @@ from apps.apikeys import views as apikey_views
 from apps.costs import views as cost_views
 from apps.ingestion.console import IngestionHealthView
 from apps.projects import views
+from apps.traces import views as trace_views
 
 app_name = "projects"
 
@@ -25,5 +26,7 @@ urlpatterns = [
         name="model_delete",
     ),
     path("<str:project_id>/ingestion/", IngestionHealthView.as_view(), name="ingestion_health"),
+    path("<str:project_id>/traces/", trace_views.TracesView.as_view(), name="traces"),
+    path("<str:project_id>/traces/<str:trace_id>/", trace_views.TraceDetailView.as_view(), name="trace"),
     path("<str:project_id>/settings/models/recompute/", cost_views.CostRecomputeView.as_view(), name="cost_recompute"),
 ]

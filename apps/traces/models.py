@@ -51,6 +51,13 @@ class Trace(models.Model):
             models.Index(fields=["project_id", "user_id"], name="trace_project_user"),
         ]
 
+    @property
+    def latency(self) -> float | None:
+        """Seconds from the first observation's start to the last one's end."""
+        if self.start_time_min is None or self.end_time_max is None:
+            return None
+        return (self.end_time_max - self.start_time_min).total_seconds()
+
 
 class Observation(models.Model):
     pk = models.CompositePrimaryKey("project_id", "id")

@@ -45,7 +45,7 @@ def trace_details(trace: Trace) -> dict[str, Any]:
     """The per-trace figures of TraceWithDetails: html path, latency (s), total cost."""
     return {
         "htmlPath": f"/project/{trace.project_id}/traces/{trace.id}",
-        "latency": _seconds(trace.start_time_min, trace.end_time_max),
+        "latency": trace.latency,
         "totalCost": _float(trace.total_cost),
     }
 

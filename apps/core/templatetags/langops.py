@@ -29,3 +29,28 @@ def per_million(value: object) -> str:
         return format((Decimal(str(value)) * 1_000_000).normalize(), "f")
     except (InvalidOperation, ValueError):
         return ""
+
+
+@register.filter
+def pretty_json(value: object) -> str:
+    """Indented JSON for the console; strings stay as they are."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str)
+
+
+@register.filter
+def duration(seconds: object) -> str:
+    """1.234 -> "1.23 s", 0.0123 -> "12 ms"."""
+    if seconds is None:
+        return "—"
+    value = float(seconds)
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+@register.filter
+def usd(value: object) -> str:
+    if value is None:
+        return "—"
+    amount = float(value)
+    return f"${amount:.6f}" if amount < 0.01 else f"${amount:.4f}"

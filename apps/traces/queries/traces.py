@@ -198,3 +198,13 @@ def model_prices(*, model_ids: set[str]) -> dict[str, dict[str, Any]]:
     for tier in PricingTier.objects.filter(model_id__in=model_ids, is_default=True):
         prices[tier.model_id] = tier.prices
     return prices
+
+
+def environment_names(*, project_id: str) -> list[str]:
+    """Environments seen in the project (for the filter menu)."""
+    return list(
+        Trace.objects.filter(project_id=project_id)
+        .order_by("environment")
+        .values_list("environment", flat=True)
+        .distinct()[:50]
+    )

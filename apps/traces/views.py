@@ -1,0 +1,129 @@
+"""Console: the traces table and the trace detail page (tree, timeline, input and output)."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from apps.core.views import ConsoleView
+from apps.traces.models import LEVELS
+from apps.traces.queries import traces as queries
+from apps.traces.serializers import score_dict
+
+PRESETS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+SORTS = {"newest": "timestamp.desc", "oldest": "timestamp.asc", "name": "name.asc"}
+
+
+class TracesView(ConsoleView):
+    scope = "traces"
+
+    def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
+        f = {
+            k: request.GET.get(k, "").strip()
+            for k in ("q", "user", "session", "tag", "environment", "range", "sort", "errors")
+        }
+        since = timezone.now() - PRESETS[f["range"]] if f["range"] in PRESETS else None
+        traces = queries.trace_list(
+            project_id=project_id,
+            user_id=f["user"] or None,
+            session_id=f["session"] or None,
+            from_timestamp=since,
+            tags=[f["tag"]] if f["tag"] else None,
+            environments=[f["environment"]] if f["environment"] else None,
+            order_by=SORTS.get(f["sort"], SORTS["newest"]),
+        )
+        if f["q"]:
+            q = f["q"]
+            traces = traces.filter(
+                Q(name__icontains=q) | Q(id__icontains=q) | Q(user_id__icontains=q) | Q(session_id__icontains=q)
+            )
+        if f["errors"]:
+            traces = traces.filter(error_count__gt=0)
+        page = Paginator(traces, 50).get_page(request.GET.get("page"))
+        query = "&".join(f"{k}={v}" for k, v in f.items() if v)
+        return render(
+            request,
+            "traces/list.html",
+            {
+                "page": page,
+                "filters": f,
+                "presets": list(PRESETS),
+                "query": query,
+                "environments": queries.environment_names(project_id=project_id),
+            },
+        )
+
+
+def _tree(observations: list[Any]) -> list[dict[str, Any]]:
+    """Observations nested under their parents (unknown parents become roots), in start order."""
+    nodes = {o.id: {"obs": o, "children": []} for o in observations}
+    roots = []
+    for observation in observations:
+        parent = nodes.get(observation.parent_observation_id or "")
+        (parent["children"] if parent and parent["obs"] is not observation else roots).append(nodes[observation.id])
+    return roots
+
+
+def _flatten(nodes: list[dict[str, Any]], depth: int = 0) -> list[dict[str, Any]]:
+    rows = []
+    for node in nodes:
+        rows.append({"obs": node["obs"], "depth": depth, "has_children": bool(node["children"])})
+        rows.extend(_flatten(node["children"], depth + 1))
+    return rows
+
+
+def _timeline(rows: list[dict[str, Any]], trace) -> None:
+    """Offset and width (percent of the trace's span) of every row's bar in the waterfall."""
+    starts = [r["obs"].start_time for r in rows]
+    ends = [r["obs"].end_time or r["obs"].start_time for r in rows]
+    if not rows:
+        return
+    first, last = min(starts), max(ends)
+    total = max((last - first).total_seconds(), 0.001)
+    for row, start, end in zip(rows, starts, ends, strict=True):
+        row["offset"] = round(100 * (start - first).total_seconds() / total, 2)
+        row["width"] = max(round(100 * (end - start).total_seconds() / total, 2), 0.4)
+        row["seconds"] = (end - start).total_seconds()
+
+
+def _as_chat(value: Any) -> list[dict] | None:
+    """Messages to render as a conversation: a list of {role, ...}, or a single such message."""
+    if isinstance(value, dict) and "role" in value and "content" in value:
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(m, dict) and "role" in m for m in value):
+        return value
+    return None
+
+
+class TraceDetailView(ConsoleView):
+    scope = "traces"
+
+    def get(self, request: HttpRequest, project_id: str, trace_id: str) -> HttpResponse:
+        trace = queries.trace_get(project_id=project_id, trace_id=trace_id)  # NotFound -> 404 in the base
+        observations = queries.trace_observations(project_id=project_id, trace_id=trace_id)
+        rows = _flatten(_tree(observations))
+        _timeline(rows, trace)
+        selected_id = request.GET.get("observation")
+        selected = next((o for o in observations if o.id == selected_id), None)
+        subject = selected or trace
+        # The slow step is the slowest leaf: a parent span is always at least as long as its children.
+        slowest = max((r for r in rows if not r["has_children"]), key=lambda r: r["seconds"], default=None)
+        return render(
+            request,
+            "traces/detail.html",
+            {
+                "trace": trace,
+                "rows": rows,
+                "selected": selected,
+                "subject": subject,
+                "input_chat": _as_chat(subject.input),
+                "output_chat": _as_chat(subject.output),
+                "scores": [score_dict(s) for s in queries.trace_scores(project_id=project_id, trace_id=trace_id)],
+                "slowest_id": slowest["obs"].id if slowest and len(rows) > 1 else None,
+                "levels": LEVELS,
+            },
+        )

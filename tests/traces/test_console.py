@@ -1,0 +1,109 @@
+"""Console pages of the trace explorer: the traces table and the trace detail."""
+
+import pytest
+from django.urls import reverse
+
+from tests.ingestion.helpers import event, iso, post_batch
+
+pytestmark = pytest.mark.core
+
+
+@pytest.fixture
+def workflow(tenant, api_client):
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [
+            event(
+                "trace-create",
+                {
+                    "id": "wf",
+                    "name": "workflow",
+                    "userId": "u1",
+                    "sessionId": "c1",
+                    "tags": ["dify"],
+                    "timestamp": iso(0),
+                    "input": {"query": "こんにちは"},
+                },
+            ),
+            event(
+                "span-create",
+                {"id": "run", "traceId": "wf", "name": "workflow", "startTime": iso(0), "endTime": iso(6)},
+            ),
+            event(
+                "span-create",
+                {
+                    "id": "fast",
+                    "traceId": "wf",
+                    "parentObservationId": "run",
+                    "name": "start",
+                    "startTime": iso(0),
+                    "endTime": iso(0.2),
+                },
+            ),
+            event(
+                "generation-create",
+                {
+                    "id": "llm",
+                    "traceId": "wf",
+                    "parentObservationId": "run",
+                    "name": "llm",
+                    "model": "gpt-4o",
+                    "startTime": iso(1),
+                    "endTime": iso(5),
+                    "input": [{"role": "user", "content": "hi"}],
+                    "output": {"role": "assistant", "content": "hello"},
+                    "usageDetails": {"input": 10, "output": 5},
+                },
+            ),
+            event(
+                "span-create",
+                {
+                    "id": "code",
+                    "traceId": "wf",
+                    "parentObservationId": "run",
+                    "name": "code",
+                    "startTime": iso(5),
+                    "endTime": iso(5.5),
+                    "level": "ERROR",
+                    "statusMessage": "division by zero",
+                },
+            ),
+            event("trace-create", {"id": "other", "name": "ping", "userId": "u2", "timestamp": iso(10)}),
+        ],
+    )
+    return tenant
+
+
+def test_traces_table_and_filters(workflow, member_client):
+    url = reverse("projects:traces", args=[workflow.project.id])
+    page = member_client.get(url)
+    assert [t.id for t in page.context["page"].object_list] == ["other", "wf"]
+    assert [t.id for t in member_client.get(url, {"user": "u1"}).context["page"].object_list] == ["wf"]
+    assert [t.id for t in member_client.get(url, {"errors": "1"}).context["page"].object_list] == ["wf"]
+    assert [t.id for t in member_client.get(url, {"q": "pin"}).context["page"].object_list] == ["other"]
+    assert [t.id for t in member_client.get(url, {"tag": "dify"}).context["page"].object_list] == ["wf"]
+
+
+def test_trace_detail_tree_timeline_and_error(workflow, member_client):
+    url = reverse("projects:trace", args=[workflow.project.id, "wf"])
+    page = member_client.get(url)
+    rows = page.context["rows"]
+    assert [(r["obs"].id, r["depth"]) for r in rows] == [("run", 0), ("fast", 1), ("llm", 1), ("code", 1)]
+    assert page.context["slowest_id"] == "llm"
+    assert next(r for r in rows if r["obs"].id == "llm")["offset"] == pytest.approx(16.67, abs=0.01)
+    assert "こんにちは".encode() in page.content
+    error = member_client.get(url, {"observation": "code"})
+    assert b"division by zero" in error.content
+    llm = member_client.get(url, {"observation": "llm"})
+    assert llm.context["input_chat"] == [{"role": "user", "content": "hi"}]
+    assert llm.context["output_chat"] == [{"role": "assistant", "content": "hello"}]
+
+
+def test_trace_detail_of_another_project_is_404(workflow, other_tenant):
+    from apps.core.roles import Role
+    from tests.conftest import client_for
+
+    outsider = client_for(other_tenant.users[Role.OWNER])
+    url = reverse("projects:trace", args=[other_tenant.project.id, "wf"])
+    assert outsider.get(url).status_code == 404
