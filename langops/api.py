@@ -49,10 +49,10 @@ def _mount() -> None:
     from apps.core.health import router as health_router
     from apps.costs.api import router as costs_router
     from apps.media.api import router as media_router
-    from apps.scores.api import router as scores_router
-    from apps.traces.api import router as traces_router
     from apps.organizations.api import router as organizations_router
     from apps.projects.api import router as projects_router
+    from apps.scores.api import router as scores_router
+    from apps.traces.api import router as traces_router
 
     api.add_router("", health_router)
     api.add_router("", projects_router)
