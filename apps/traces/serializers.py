@@ -143,3 +143,26 @@ def session_dict(session: Session) -> dict[str, Any]:
         "projectId": session.project_id,
         "environment": session.environment,
     }
+
+
+def trace_export_row(trace: Trace) -> dict[str, Any]:
+    """One row of a traces export: what the table shows, plus input, output and metadata."""
+    return {
+        "id": trace.id,
+        "timestamp": trace.timestamp,
+        "name": trace.name,
+        "userId": trace.user_id,
+        "sessionId": trace.session_id,
+        "tags": trace.tags,
+        "environment": trace.environment,
+        "release": trace.release,
+        "version": trace.version,
+        "latency": trace.latency,
+        "totalTokens": trace.total_tokens,
+        "totalCost": _float(trace.total_cost),
+        "observationCount": trace.observation_count,
+        "errorCount": trace.error_count,
+        "input": trace.input,
+        "output": trace.output,
+        "metadata": trace.metadata,
+    }

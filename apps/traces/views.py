@@ -2,14 +2,16 @@
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from apps.core.views import ConsoleView
+from apps.traces import exports, serializers
 from apps.traces.models import LEVELS
 from apps.traces.queries import traces as queries
 from apps.traces.serializers import score_dict
@@ -18,33 +20,39 @@ PRESETS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta
 SORTS = {"newest": "timestamp.desc", "oldest": "timestamp.asc", "name": "name.asc"}
 
 
+FILTER_KEYS = ("q", "user", "session", "tag", "environment", "range", "sort", "errors")
+
+
+def filtered_traces(project_id: str, params) -> tuple[QuerySet, dict[str, str]]:
+    """The traces table's query from its GET parameters (shared by the page and its exports)."""
+    f = {k: params.get(k, "").strip() for k in FILTER_KEYS}
+    since = timezone.now() - PRESETS[f["range"]] if f["range"] in PRESETS else None
+    traces = queries.trace_list(
+        project_id=project_id,
+        user_id=f["user"] or None,
+        session_id=f["session"] or None,
+        from_timestamp=since,
+        tags=[f["tag"]] if f["tag"] else None,
+        environments=[f["environment"]] if f["environment"] else None,
+        order_by=SORTS.get(f["sort"], SORTS["newest"]),
+    )
+    if f["q"]:
+        q = f["q"]
+        traces = traces.filter(
+            Q(name__icontains=q) | Q(id__icontains=q) | Q(user_id__icontains=q) | Q(session_id__icontains=q)
+        )
+    if f["errors"]:
+        traces = traces.filter(error_count__gt=0)
+    return traces, f
+
+
 class TracesView(ConsoleView):
     scope = "traces"
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
-        f = {
-            k: request.GET.get(k, "").strip()
-            for k in ("q", "user", "session", "tag", "environment", "range", "sort", "errors")
-        }
-        since = timezone.now() - PRESETS[f["range"]] if f["range"] in PRESETS else None
-        traces = queries.trace_list(
-            project_id=project_id,
-            user_id=f["user"] or None,
-            session_id=f["session"] or None,
-            from_timestamp=since,
-            tags=[f["tag"]] if f["tag"] else None,
-            environments=[f["environment"]] if f["environment"] else None,
-            order_by=SORTS.get(f["sort"], SORTS["newest"]),
-        )
-        if f["q"]:
-            q = f["q"]
-            traces = traces.filter(
-                Q(name__icontains=q) | Q(id__icontains=q) | Q(user_id__icontains=q) | Q(session_id__icontains=q)
-            )
-        if f["errors"]:
-            traces = traces.filter(error_count__gt=0)
+        traces, f = filtered_traces(project_id, request.GET)
         page = Paginator(traces, 50).get_page(request.GET.get("page"))
-        query = "&".join(f"{k}={v}" for k, v in f.items() if v)
+        query = urlencode({k: v for k, v in f.items() if v})
         return render(
             request,
             "traces/list.html",
@@ -56,6 +64,20 @@ class TracesView(ConsoleView):
                 "environments": queries.environment_names(project_id=project_id),
             },
         )
+
+
+class TracesExportView(ConsoleView):
+    """The traces table as it is filtered, streamed as CSV, JSON or JSONL (never held in memory)."""
+
+    scope = "traces"
+
+    def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
+        export_format = request.GET.get("format", "csv")
+        if export_format not in exports.FORMATS:
+            raise Http404("Unknown export format")
+        traces, _ = filtered_traces(project_id, request.GET)
+        rows = (serializers.trace_export_row(t) for t in traces.iterator(chunk_size=1000))
+        return exports.streaming_response(rows, export_format, filename=f"traces-{project_id}")
 
 
 def _tree(observations: list[Any]) -> list[dict[str, Any]]:
@@ -125,5 +147,44 @@ class TraceDetailView(ConsoleView):
                 "scores": [score_dict(s) for s in queries.trace_scores(project_id=project_id, trace_id=trace_id)],
                 "slowest_id": slowest["obs"].id if slowest and len(rows) > 1 else None,
                 "levels": LEVELS,
+            },
+        )
+
+
+class SessionsView(ConsoleView):
+    scope = "traces"
+
+    def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
+        search = request.GET.get("q", "").strip()
+        page = Paginator(queries.session_overview(project_id=project_id, search=search), 50).get_page(
+            request.GET.get("page")
+        )
+        return render(request, "traces/sessions.html", {"page": page, "search": search})
+
+
+class SessionReplayView(ConsoleView):
+    """A session read like the conversation: every turn's input and output with its figures."""
+
+    scope = "traces"
+
+    def get(self, request: HttpRequest, project_id: str, session_id: str) -> HttpResponse:
+        turns = queries.session_turns(project_id=project_id, session_id=session_id)
+        scores = queries.scores_by_trace(project_id=project_id, trace_ids=[t.id for t in turns])
+        return render(
+            request,
+            "traces/session.html",
+            {
+                "session_id": session_id,
+                "turns": [
+                    {
+                        "trace": t,
+                        "input_chat": _as_chat(t.input),
+                        "output_chat": _as_chat(t.output),
+                        "scores": scores.get(t.id, []),
+                    }
+                    for t in turns
+                ],
+                "total_cost": sum((t.total_cost for t in turns if t.total_cost is not None), start=0) or None,
+                "duration": (turns[-1].timestamp - turns[0].timestamp).total_seconds(),
             },
         )

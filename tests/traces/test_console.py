@@ -107,3 +107,51 @@ def test_trace_detail_of_another_project_is_404(workflow, other_tenant):
     outsider = client_for(other_tenant.users[Role.OWNER])
     url = reverse("projects:trace", args=[other_tenant.project.id, "wf"])
     assert outsider.get(url).status_code == 404
+
+
+def test_export_streams_the_filtered_table(workflow, member_client):
+    import csv
+    import io
+    import json
+
+    url = reverse("projects:traces_export", args=[workflow.project.id])
+    response = member_client.get(url, {"user": "u1", "format": "csv"})
+    assert response.streaming and response["Content-Disposition"].endswith('.csv"')
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [r["id"] for r in rows] == ["wf"] and json.loads(rows[0]["input"]) == {"query": "こんにちは"}
+    everything = json.loads(b"".join(member_client.get(url, {"format": "json"}).streaming_content))
+    assert [r["id"] for r in everything] == ["other", "wf"]
+    lines = b"".join(member_client.get(url, {"format": "jsonl", "errors": "1"}).streaming_content).splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["wf"]
+    assert member_client.get(url, {"format": "xml"}).status_code == 404
+
+
+def test_sessions_list_and_replay(workflow, api_client, member_client):
+    post_batch(
+        api_client,
+        workflow.project_key.header,
+        [
+            event(
+                "trace-create",
+                {
+                    "id": "turn2",
+                    "name": "reply",
+                    "sessionId": "c1",
+                    "timestamp": iso(30),
+                    "input": [{"role": "user", "content": "and then?"}],
+                    "output": "done",
+                },
+            ),
+            event("score-create", {"traceId": "turn2", "name": "helpful", "value": 1, "dataType": "BOOLEAN"}),
+        ],
+    )
+    sessions = member_client.get(reverse("projects:sessions", args=[workflow.project.id]))
+    [row] = sessions.context["page"].object_list
+    assert (row["session_id"], row["traces"], row["user"]) == ("c1", 2, "u1")
+    replay = member_client.get(reverse("projects:session", args=[workflow.project.id, "c1"]))
+    turns = replay.context["turns"]
+    assert [t["trace"].id for t in turns] == ["wf", "turn2"]
+    assert turns[1]["input_chat"] == [{"role": "user", "content": "and then?"}]
+    assert [s.name for s in turns[1]["scores"]] == ["helpful"]
+    assert b"and then?" in replay.content
+    assert member_client.get(reverse("projects:session", args=[workflow.project.id, "nope"])).status_code == 404

@@ -208,3 +208,40 @@ def environment_names(*, project_id: str) -> list[str]:
         .values_list("environment", flat=True)
         .distinct()[:50]
     )
+
+
+def session_overview(*, project_id: str, search: str = "") -> QuerySet:
+    """Sessions with their trace count, time span, cost and user, most recently active first."""
+    from django.db.models import Count, Max, Min, Sum
+
+    traces = Trace.objects.filter(project_id=project_id, session_id__isnull=False)
+    if search:
+        traces = traces.filter(session_id__icontains=search)
+    return (
+        traces.values("session_id")
+        .annotate(
+            traces=Count("id"),
+            first=Min("timestamp"),
+            last=Max("timestamp"),
+            cost=Sum("total_cost"),
+            tokens=Sum("total_tokens"),
+            errors=Sum("error_count"),
+            user=Max("user_id"),
+        )
+        .order_by("-last", "session_id")
+    )
+
+
+def session_turns(*, project_id: str, session_id: str) -> list[Trace]:
+    """The traces of a session in conversation order; NotFound when it has none."""
+    turns = list(Trace.objects.filter(project_id=project_id, session_id=session_id).order_by("timestamp", "id"))
+    if not turns:
+        raise NotFound(f"Session {session_id} not found within authorized project")
+    return turns
+
+
+def scores_by_trace(*, project_id: str, trace_ids: list[str]) -> dict[str, list[Score]]:
+    grouped: dict[str, list[Score]] = defaultdict(list)
+    for score in Score.objects.filter(project_id=project_id, trace_id__in=trace_ids).order_by("timestamp", "id"):
+        grouped[score.trace_id].append(score)
+    return grouped
