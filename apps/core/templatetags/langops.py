@@ -54,3 +54,8 @@ def usd(value: object) -> str:
         return "—"
     amount = float(value)
     return f"${amount:.6f}" if amount < 0.01 else f"${amount:.4f}"
+
+
+@register.filter
+def is_text(value: object) -> bool:
+    return isinstance(value, str)
