@@ -13,7 +13,7 @@ from apps.core.pagination import PageMeta, PageParams, paginate
 from apps.core.schemas import IsoDateTime, iso_ms
 from apps.ingestion.api import legacy_trace_create
 from apps.traces import serializers, services
-from apps.traces.queries import observations_v2
+from apps.traces.queries import filters, observations_v2
 from apps.traces.queries import traces as queries
 
 router = TenantRouter(tags=["Traces"])
@@ -194,10 +194,9 @@ class DeleteOut(Schema):
     message: str
 
 
-def _no_filter_grammar(value: str | None) -> None:
-    # The JSON filter grammar comes with the trace explorer; refusing it beats ignoring it.
-    if value:
-        raise InvalidRequest("the JSON `filter` parameter is not supported yet; use the simple query parameters")
+def _filtered(queryset, text: str | None, columns):
+    """The simple parameters' queryset narrowed by the JSON `filter` grammar."""
+    return filters.apply(queryset, filters.parse(text), columns)
 
 
 def _observations(project_id: str, rows) -> list[dict[str, Any]]:
@@ -207,21 +206,24 @@ def _observations(project_id: str, rows) -> list[dict[str, Any]]:
 
 @router.get("/traces", scope="traces:read", response=TracesOut)
 def trace_list(request: HttpRequest, params: Query[TraceFilters]):
-    _no_filter_grammar(params.filter)
     project_id = request.auth.project.id
     rows, meta = paginate(
-        queries.trace_list(
-            project_id=project_id,
-            user_id=params.userId,
-            name=params.name,
-            session_id=params.sessionId,
-            from_timestamp=params.fromTimestamp,
-            to_timestamp=params.toTimestamp,
-            order_by=params.orderBy,
-            tags=params.tags,
-            version=params.version,
-            release=params.release,
-            environments=params.environment,
+        _filtered(
+            queries.trace_list(
+                project_id=project_id,
+                user_id=params.userId,
+                name=params.name,
+                session_id=params.sessionId,
+                from_timestamp=params.fromTimestamp,
+                to_timestamp=params.toTimestamp,
+                order_by=params.orderBy,
+                tags=params.tags,
+                version=params.version,
+                release=params.release,
+                environments=params.environment,
+            ),
+            params.filter,
+            filters.TRACE_COLUMNS,
         ),
         params,
     )
@@ -272,21 +274,24 @@ def traces_delete(request: HttpRequest, body: DeleteTracesIn):
 
 @router.get("/observations", scope="traces:read", response=ObservationsOut)
 def observation_list(request: HttpRequest, params: Query[ObservationFilters]):
-    _no_filter_grammar(params.filter)
     project_id = request.auth.project.id
     rows, meta = paginate(
-        queries.observation_list(
-            project_id=project_id,
-            name=params.name,
-            user_id=params.userId,
-            type=params.type,
-            trace_id=params.traceId,
-            level=params.level,
-            parent_observation_id=params.parentObservationId,
-            environments=params.environment,
-            from_start_time=params.fromStartTime,
-            to_start_time=params.toStartTime,
-            version=params.version,
+        _filtered(
+            queries.observation_list(
+                project_id=project_id,
+                name=params.name,
+                user_id=params.userId,
+                type=params.type,
+                trace_id=params.traceId,
+                level=params.level,
+                parent_observation_id=params.parentObservationId,
+                environments=params.environment,
+                from_start_time=params.fromStartTime,
+                to_start_time=params.toStartTime,
+                version=params.version,
+            ),
+            params.filter,
+            filters.OBSERVATION_COLUMNS,
         ),
         params,
     )
@@ -331,7 +336,6 @@ class ObservationsV2Out(Schema):
 
 @router.get("/v2/observations", scope="traces:read", response=ObservationsV2Out, exclude_unset=True)
 def observation_list_v2(request: HttpRequest, params: Query[ObservationV2Filters]):
-    _no_filter_grammar(params.filter)
     if params.parseIoAsJson:
         raise InvalidRequest("parseIoAsJson is not supported: input and output are returned as raw strings")
     groups = observations_v2.parse_fields(params.fields)
@@ -340,6 +344,7 @@ def observation_list_v2(request: HttpRequest, params: Query[ObservationV2Filters
         project_id=project_id,
         limit=params.limit,
         cursor=params.cursor,
+        filters_json=params.filter,
         filters={
             "name": params.name,
             "type": params.type,

@@ -88,7 +88,7 @@ def test_trace_list_item_shape(data, api_client):
 
 
 @pytest.mark.parametrize(
-    "params", [{"limit": 101}, {"page": 0}, {"orderBy": "input.desc"}, {"orderBy": "name"}, {"filter": "[]"}]
+    "params", [{"limit": 101}, {"page": 0}, {"orderBy": "input.desc"}, {"orderBy": "name"}]
 )
 def test_bad_list_parameters_are_400(params, data, api_client):
     assert _get(api_client, data, "/traces", **params).status_code == 400
@@ -145,3 +145,69 @@ def test_reads_are_isolated_per_project(data, other_tenant, api_client):
     response = api_client.delete("/api/public/traces/t1", HTTP_AUTHORIZATION=other_tenant.project_key.header)
     assert response.status_code == 404
     assert Trace.objects.filter(project_id=data.project.id, id="t1").exists()
+
+
+def _filter(api_client, tenant, path, conditions):
+    import json
+
+    return _get(api_client, tenant, path, filter=json.dumps(conditions))
+
+
+def test_json_filter_grammar_on_traces(data, api_client, tenant):
+    from tests.ingestion.helpers import event as make_event
+
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [
+            make_event("trace-create", {"id": "t1", "metadata": {"tier": "gold", "score": 7}}),
+            make_event("trace-create", {"id": "t2", "metadata": {"tier": "silver", "score": 3}}),
+        ],
+    )
+    ids = lambda c: [t["id"] for t in _filter(api_client, tenant, "/traces", c).json()["data"]]  # noqa: E731
+    assert ids([{"type": "string", "column": "userId", "operator": "=", "value": "u1"}]) == ["t3", "t1"]
+    assert ids([{"type": "stringOptions", "column": "name", "operator": "none of", "value": ["chat"]}]) == ["t3"]
+    assert ids([{"type": "arrayOptions", "column": "tags", "operator": "all of", "value": ["a", "b"]}]) == ["t1"]
+    assert ids([{"type": "arrayOptions", "column": "tags", "operator": "any of", "value": ["日本語", "b"]}]) == [
+        "t3",
+        "t2",
+        "t1",
+    ]
+    assert ids([{"type": "arrayOptions", "column": "tags", "operator": "none of", "value": ["a"]}]) == ["t3"]
+    assert ids([{"type": "datetime", "column": "timestamp", "operator": ">=", "value": iso(10)}]) == ["t3", "t2"]
+    assert ids([{"type": "stringObject", "column": "metadata", "key": "tier", "operator": "=", "value": "gold"}]) == [
+        "t1"
+    ]
+    assert ids([{"type": "numberObject", "column": "metadata", "key": "score", "operator": ">", "value": 5}]) == ["t1"]
+    assert ids([{"type": "null", "column": "sessionId", "operator": "is not null", "value": ""}]) == ["t1"]
+    assert ids(
+        [
+            {"type": "number", "column": "totalTokens", "operator": ">", "value": 0},
+            {"type": "string", "column": "name", "operator": "starts with", "value": "ch"},
+        ]
+    ) == ["t1"]
+
+
+@pytest.mark.parametrize(
+    "conditions",
+    [
+        "not json",
+        {"not": "a list"},
+        [{"type": "string", "column": "input", "operator": "=", "value": "x"}],
+        [{"type": "number", "column": "userId", "operator": "=", "value": 1}],
+        [{"type": "string", "column": "name", "operator": "~", "value": "x"}],
+        [{"type": "stringObject", "column": "metadata", "operator": "=", "value": "x"}],
+    ],
+)
+def test_bad_filters_are_400(conditions, data, api_client):
+    import json
+
+    text = conditions if isinstance(conditions, str) else json.dumps(conditions)
+    response = _get(api_client, data, "/traces", filter=text)
+    assert response.status_code == 400 and response.json()["message"]
+
+
+def test_json_filter_on_observations(data, api_client):
+    conditions = [{"type": "stringOptions", "column": "level", "operator": "any of", "value": ["ERROR"]}]
+    assert [o["id"] for o in _filter(api_client, data, "/observations", conditions).json()["data"]] == ["s1"]
+    assert [o["id"] for o in _filter(api_client, data, "/v2/observations", conditions).json()["data"]] == ["s1"]

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.core.errors import InvalidRequest
 from apps.traces.models import Observation, Trace
+from apps.traces.queries import filters as filter_grammar
 from apps.traces.queries.traces import model_prices
 
 GROUPS = {"core", "basic", "time", "io", "metadata", "model", "usage", "prompt", "metrics", "trace_context"}
@@ -43,7 +44,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str, str]:
 
 
 def observation_page(
-    *, project_id: str, limit: int, cursor: str | None, filters: dict[str, Any]
+    *, project_id: str, limit: int, cursor: str | None, filters: dict[str, Any], filters_json: str | None = None
 ) -> tuple[list, str | None]:
     """One page newest first, plus the cursor of the next page (None on the last page)."""
     rows = Observation.objects.filter(project_id=project_id)
@@ -61,6 +62,7 @@ def observation_page(
         rows = rows.filter(start_time__gte=filters["from_start_time"])
     if filters.get("to_start_time") is not None:
         rows = rows.filter(start_time__lt=filters["to_start_time"])
+    rows = filter_grammar.apply(rows, filter_grammar.parse(filters_json), filter_grammar.OBSERVATION_COLUMNS)
     if cursor:
         start, trace_id, obs_id = decode_cursor(cursor)
         rows = rows.filter(
