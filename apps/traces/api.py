@@ -228,16 +228,34 @@ def trace_list(request: HttpRequest, params: Query[TraceFilters]):
         params,
     )
     observations, scores = queries.ids_by_trace(project_id=project_id, trace_ids=[t.id for t in rows])
-    data = [
-        {
+    groups = _trace_groups(params.fields)
+    data = []
+    for t in rows:
+        item = {
             **serializers.trace_dict(t),
             **serializers.trace_details(t),
-            "observations": observations.get(t.id, []),
-            "scores": scores.get(t.id, []),
+            "observations": observations.get(t.id, []) if "observations" in groups else [],
+            "scores": scores.get(t.id, []) if "scores" in groups else [],
         }
-        for t in rows
-    ]
+        if "io" not in groups:
+            item.update(input=None, output=None, metadata=None)
+        if "metrics" not in groups:
+            item.update(latency=-1, totalCost=-1)
+        data.append(item)
     return {"data": data, "meta": meta}
+
+
+TRACE_GROUPS = {"core", "io", "scores", "observations", "metrics"}
+
+
+def _trace_groups(value: str | None) -> set[str]:
+    """Langfuse's `fields` on /traces: excluded arrays come back empty, excluded metrics as -1."""
+    if not value:
+        return set(TRACE_GROUPS)
+    groups = {g.strip() for g in value.split(",") if g.strip()}
+    if groups - TRACE_GROUPS:
+        raise InvalidRequest(f"unknown field groups: {', '.join(sorted(groups - TRACE_GROUPS))}")
+    return groups | {"core"}
 
 
 router.post(

@@ -87,9 +87,7 @@ def test_trace_list_item_shape(data, api_client):
     assert t1["timestamp"].endswith("Z") and t1["public"] is False
 
 
-@pytest.mark.parametrize(
-    "params", [{"limit": 101}, {"page": 0}, {"orderBy": "input.desc"}, {"orderBy": "name"}]
-)
+@pytest.mark.parametrize("params", [{"limit": 101}, {"page": 0}, {"orderBy": "input.desc"}, {"orderBy": "name"}])
 def test_bad_list_parameters_are_400(params, data, api_client):
     assert _get(api_client, data, "/traces", **params).status_code == 400
 
@@ -211,3 +209,15 @@ def test_json_filter_on_observations(data, api_client):
     conditions = [{"type": "stringOptions", "column": "level", "operator": "any of", "value": ["ERROR"]}]
     assert [o["id"] for o in _filter(api_client, data, "/observations", conditions).json()["data"]] == ["s1"]
     assert [o["id"] for o in _filter(api_client, data, "/v2/observations", conditions).json()["data"]] == ["s1"]
+
+
+def test_trace_list_field_groups(data, api_client):
+    t1 = next(t for t in _get(api_client, data, "/traces", fields="core").json()["data"] if t["id"] == "t1")
+    assert t1["observations"] == [] and t1["scores"] == [] and t1["latency"] == -1 and t1["input"] is None
+    t1 = next(
+        t
+        for t in _get(api_client, data, "/traces", fields="core,observations,metrics").json()["data"]
+        if t["id"] == "t1"
+    )
+    assert t1["observations"] == ["s1", "g1"] and t1["latency"] == 4.0 and t1["scores"] == []
+    assert _get(api_client, data, "/traces", fields="core,nope").status_code == 400
