@@ -13,7 +13,7 @@ from apps.core.pagination import PageMeta, PageParams, paginate
 from apps.core.schemas import IsoDateTime, iso_ms
 from apps.ingestion.api import legacy_trace_create
 from apps.traces import serializers, services
-from apps.traces.queries import filters, observations_v2
+from apps.traces.queries import filters, metrics, observations_v2
 from apps.traces.queries import traces as queries
 
 router = TenantRouter(tags=["Traces"])
@@ -385,6 +385,59 @@ def observation_list_v2(request: HttpRequest, params: Query[ObservationV2Filters
 def jsonable(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Datetimes as Langfuse prints them (data is a free-form list in the response schema)."""
     return [{k: iso_ms(v) if isinstance(v, datetime) else v for k, v in item.items()} for item in items]
+
+
+class DailyFilters(PageParams):
+    traceName: str | None = None
+    userId: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    environment: list[str] = Field(default_factory=list)
+    fromTimestamp: datetime | None = None
+    toTimestamp: datetime | None = None
+
+
+class UsageByModelOut(Schema):
+    model: str
+    inputUsage: int
+    outputUsage: int
+    totalUsage: int
+    countObservations: int
+    countTraces: int
+    totalCost: float
+
+
+class DailyMetricsItemOut(Schema):
+    date: str
+    countTraces: int
+    countObservations: int
+    totalCost: float
+    usage: list[UsageByModelOut]
+
+
+class DailyMetricsOut(Schema):
+    data: list[DailyMetricsItemOut]
+    meta: PageMeta
+
+
+@router.get("/metrics/daily", scope="traces:read", response=DailyMetricsOut)
+def metrics_daily(request: HttpRequest, params: Query[DailyFilters]):
+    project_id = request.auth.project.id
+    traces = queries.trace_list(
+        project_id=project_id,
+        name=params.traceName,
+        user_id=params.userId,
+        tags=params.tags,
+        environments=params.environment,
+        from_timestamp=params.fromTimestamp,
+        to_timestamp=params.toTimestamp,
+    )
+    days = metrics.daily_metrics(traces=traces, project_id=project_id)
+    start = (params.page - 1) * params.limit
+    total_pages = (len(days) + params.limit - 1) // params.limit
+    return {
+        "data": days[start : start + params.limit],
+        "meta": {"page": params.page, "limit": params.limit, "totalItems": len(days), "totalPages": total_pages},
+    }
 
 
 @router.get("/sessions", scope="traces:read", response=SessionsOut)

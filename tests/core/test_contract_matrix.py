@@ -226,6 +226,7 @@ API: dict[tuple[str, str], ApiCase] = {
     ("GET", "/sessions"): ApiCase(setup=lambda t: _api_trace(t)),
     ("GET", "/sessions/{session_id}"): ApiCase(setup=lambda t: _api_trace(t)),
     ("GET", "/v2/observations"): ApiCase(setup=lambda t: _api_trace(t)),
+    ("GET", "/metrics/daily"): ApiCase(setup=lambda t: _api_trace(t)),
     ("GET", "/comments"): ApiCase(),
     ("POST", "/comments"): ApiCase(
         body=lambda t: {"projectId": t.project.id, "objectType": "TRACE", "objectId": "x", "content": "hello"}

@@ -221,3 +221,42 @@ def test_trace_list_field_groups(data, api_client):
     )
     assert t1["observations"] == ["s1", "g1"] and t1["latency"] == 4.0 and t1["scores"] == []
     assert _get(api_client, data, "/traces", fields="core,nope").status_code == 400
+
+
+def test_daily_metrics(data, api_client, tenant):
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [
+            event("trace-create", {"id": "d2", "name": "chat", "userId": "u1", "timestamp": "2026-11-29T08:00:00Z"}),
+            event(
+                "generation-create",
+                {
+                    "id": "g2",
+                    "traceId": "d2",
+                    "model": "gpt-4o",
+                    "startTime": "2026-11-29T08:00:01Z",
+                    "usageDetails": {"input": 1000, "output": 100},
+                },
+            ),
+        ],
+    )
+    body = _get(api_client, tenant, "/metrics/daily").json()
+    assert [d["date"] for d in body["data"]] == ["2026-11-29", "2026-11-28"]
+    day2, day1 = body["data"]
+    assert (day2["countTraces"], day2["countObservations"]) == (1, 1)
+    assert day2["usage"] == [
+        {
+            "model": "gpt-4o",
+            "inputUsage": 1000,
+            "outputUsage": 100,
+            "totalUsage": 1100,
+            "countObservations": 1,
+            "countTraces": 1,
+            "totalCost": pytest.approx(0.0035),
+        }
+    ]
+    assert day1["countTraces"] == 3 and day1["usage"][0]["inputUsage"] == 100
+    only_u2 = _get(api_client, tenant, "/metrics/daily", userId="u2").json()["data"]
+    assert [(d["date"], d["countTraces"]) for d in only_u2] == [("2026-11-28", 1)]
+    assert body["meta"] == {"page": 1, "limit": 50, "totalItems": 2, "totalPages": 1}
