@@ -30,6 +30,7 @@ urlpatterns = [
     path("<str:project_id>/exports/traces/", trace_views.TracesExportView.as_view(), name="traces_export"),
     path("<str:project_id>/traces/<str:trace_id>/", trace_views.TraceDetailView.as_view(), name="trace"),
     path("<str:project_id>/sessions/", trace_views.SessionsView.as_view(), name="sessions"),
+    path("<str:project_id>/users/", trace_views.UsersView.as_view(), name="users"),
     path("<str:project_id>/sessions/<str:session_id>/", trace_views.SessionReplayView.as_view(), name="session"),
     path("<str:project_id>/settings/models/recompute/", cost_views.CostRecomputeView.as_view(), name="cost_recompute"),
 ]

@@ -188,3 +188,16 @@ class SessionReplayView(ConsoleView):
                 "duration": (turns[-1].timestamp - turns[0].timestamp).total_seconds(),
             },
         )
+
+
+class UsersView(ConsoleView):
+    """End users of the application (the userId of traces), with their activity and cost."""
+
+    scope = "traces"
+
+    def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
+        search = request.GET.get("q", "").strip()
+        page = Paginator(queries.user_overview(project_id=project_id, search=search), 50).get_page(
+            request.GET.get("page")
+        )
+        return render(request, "traces/users.html", {"page": page, "search": search})

@@ -155,3 +155,12 @@ def test_sessions_list_and_replay(workflow, api_client, member_client):
     assert [s.name for s in turns[1]["scores"]] == ["helpful"]
     assert b"and then?" in replay.content
     assert member_client.get(reverse("projects:session", args=[workflow.project.id, "nope"])).status_code == 404
+
+
+def test_users_page(workflow, member_client):
+    page = member_client.get(reverse("projects:users", args=[workflow.project.id]))
+    users = {row["user_id"]: row for row in page.context["page"].object_list}
+    assert set(users) == {"u1", "u2"}
+    assert users["u1"]["traces"] == 1 and users["u1"]["tokens"] == 15 and users["u1"]["errors"] == 1
+    filtered = member_client.get(reverse("projects:users", args=[workflow.project.id]), {"q": "u2"})
+    assert [row["user_id"] for row in filtered.context["page"].object_list] == ["u2"]

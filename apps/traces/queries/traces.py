@@ -245,3 +245,24 @@ def scores_by_trace(*, project_id: str, trace_ids: list[str]) -> dict[str, list[
     for score in Score.objects.filter(project_id=project_id, trace_id__in=trace_ids).order_by("timestamp", "id"):
         grouped[score.trace_id].append(score)
     return grouped
+
+
+def user_overview(*, project_id: str, search: str = "") -> QuerySet:
+    """End users seen in traces: trace count, tokens, cost, first and last seen (most recent first)."""
+    from django.db.models import Count, Max, Min, Sum
+
+    traces = Trace.objects.filter(project_id=project_id, user_id__isnull=False)
+    if search:
+        traces = traces.filter(user_id__icontains=search)
+    return (
+        traces.values("user_id")
+        .annotate(
+            traces=Count("id"),
+            tokens=Sum("total_tokens"),
+            cost=Sum("total_cost"),
+            errors=Sum("error_count"),
+            first=Min("timestamp"),
+            last=Max("timestamp"),
+        )
+        .order_by("-last", "user_id")
+    )
