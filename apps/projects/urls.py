@@ -31,6 +31,8 @@ urlpatterns = [
     path("<str:project_id>/traces/<str:trace_id>/", trace_views.TraceDetailView.as_view(), name="trace"),
     path("<str:project_id>/sessions/", trace_views.SessionsView.as_view(), name="sessions"),
     path("<str:project_id>/users/", trace_views.UsersView.as_view(), name="users"),
+    path("<str:project_id>/observations/", trace_views.ObservationsView.as_view(), name="observations"),
+    path("<str:project_id>/errors/", trace_views.ErrorsView.as_view(), name="errors"),
     path("<str:project_id>/sessions/<str:session_id>/", trace_views.SessionReplayView.as_view(), name="session"),
     path("<str:project_id>/settings/models/recompute/", cost_views.CostRecomputeView.as_view(), name="cost_recompute"),
 ]

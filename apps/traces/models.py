@@ -110,6 +110,16 @@ class Observation(models.Model):
             ),
         ]
 
+    @property
+    def latency(self) -> float | None:
+        return (self.end_time - self.start_time).total_seconds() if self.end_time else None
+
+    @property
+    def time_to_first_token(self) -> float | None:
+        if self.completion_start_time is None:
+            return None
+        return (self.completion_start_time - self.start_time).total_seconds()
+
 
 class Session(models.Model):
     pk = models.CompositePrimaryKey("project_id", "id")

@@ -71,6 +71,8 @@ CONSOLE: dict[str, ConsoleCase] = {
     "projects:traces_export": ConsoleCase("project"),
     "projects:sessions": ConsoleCase("project"),
     "projects:users": ConsoleCase("project"),
+    "projects:observations": ConsoleCase("project"),
+    "projects:errors": ConsoleCase("project"),
     "projects:session": ConsoleCase("project", extra=lambda t: (_api_trace(t), {"session_id": "matrix-session"})[1]),
     "projects:trace": ConsoleCase("project", extra=lambda t: (_api_trace(t), {"trace_id": "matrix-trace"})[1]),
     "projects:cost_recompute": ConsoleCase("project", post=lambda t: {"from": "2026-01-01", "to": "2026-02-01"}),

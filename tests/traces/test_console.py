@@ -164,3 +164,20 @@ def test_users_page(workflow, member_client):
     assert users["u1"]["traces"] == 1 and users["u1"]["tokens"] == 15 and users["u1"]["errors"] == 1
     filtered = member_client.get(reverse("projects:users", args=[workflow.project.id]), {"q": "u2"})
     assert [row["user_id"] for row in filtered.context["page"].object_list] == ["u2"]
+
+
+def test_observations_table_and_errors_view(workflow, member_client):
+    url = reverse("projects:observations", args=[workflow.project.id])
+    generations = member_client.get(url).context["page"].object_list
+    assert [o.id for o in generations] == ["llm"] and generations[0].latency == 4.0
+    everything = member_client.get(url, {"type": "ALL", "level": "ERROR"}).context["page"].object_list
+    assert [o.id for o in everything] == ["code"]
+    errors = member_client.get(reverse("projects:errors", args=[workflow.project.id]), {"range": "all"})
+    [group] = errors.context["groups"]
+    assert (group["status_message"], group["name"], group["count"], group["traces"]) == (
+        "division by zero",
+        "code",
+        1,
+        1,
+    )
+    assert b"division by zero" in errors.content

@@ -266,3 +266,19 @@ def user_overview(*, project_id: str, search: str = "") -> QuerySet:
         )
         .order_by("-last", "user_id")
     )
+
+
+def error_groups(*, project_id: str, since: datetime | None = None) -> QuerySet:
+    """ERROR observations grouped by status message, model and name, with counts and first/last seen."""
+    from django.db.models import Count, Max, Min
+
+    errors = Observation.objects.filter(project_id=project_id, level="ERROR")
+    if since is not None:
+        errors = errors.filter(start_time__gte=since)
+    return (
+        errors.values("status_message", "model", "name")
+        .annotate(
+            count=Count("id"), traces=Count("trace_id", distinct=True), first=Min("start_time"), last=Max("start_time")
+        )
+        .order_by("-count", "-last")
+    )
