@@ -4,14 +4,16 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core.views import ConsoleView
-from apps.traces import exports, serializers
+from apps.traces import exports, serializers, services
 from apps.traces.models import LEVELS
 from apps.traces.queries import traces as queries
 from apps.traces.serializers import score_dict
@@ -261,3 +263,17 @@ class ErrorsView(ConsoleView):
         since = timezone.now() - PRESETS[selected] if selected in PRESETS else None
         groups = list(queries.error_groups(project_id=project_id, since=since)[:200])
         return render(request, "traces/errors.html", {"groups": groups, "range": selected, "presets": list(PRESETS)})
+
+
+class TraceDeleteView(ConsoleView):
+    """Delete a trace with its observations and scores (Admins and Owners; audited)."""
+
+    scopes = {"POST": "traces:delete"}
+
+    def post(self, request: HttpRequest, project_id: str, trace_id: str) -> HttpResponse:
+        if request.POST.get("confirm") != "delete":
+            messages.error(request, _("Confirm the deletion first."))
+            return redirect("projects:trace", project_id=project_id, trace_id=trace_id)
+        services.traces_delete(access=self.access, trace_ids=[trace_id])
+        messages.success(request, _("Trace deleted."))
+        return redirect("projects:traces", project_id=project_id)

@@ -71,6 +71,11 @@ CONSOLE: dict[str, ConsoleCase] = {
     "projects:traces_export": ConsoleCase("project"),
     "projects:sessions": ConsoleCase("project"),
     "projects:users": ConsoleCase("project"),
+    "projects:trace_delete": ConsoleCase(
+        "project",
+        extra=lambda t: (_api_trace(t), {"trace_id": "matrix-trace"})[1],
+        post=lambda t: {"confirm": "delete"},
+    ),
     "projects:observations": ConsoleCase("project"),
     "projects:errors": ConsoleCase("project"),
     "projects:session": ConsoleCase("project", extra=lambda t: (_api_trace(t), {"session_id": "matrix-session"})[1]),

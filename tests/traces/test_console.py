@@ -181,3 +181,23 @@ def test_observations_table_and_errors_view(workflow, member_client):
         1,
     )
     assert b"division by zero" in errors.content
+
+
+def test_delete_trace_from_the_console(workflow):
+    from apps.audit.models import AuditEntry
+    from apps.core.roles import Role
+    from apps.traces.models import Observation, Trace
+    from tests.conftest import client_for
+
+    url = reverse("projects:trace_delete", args=[workflow.project.id, "wf"])
+    member = client_for(workflow.users[Role.MEMBER])
+    assert member.post(url, {"confirm": "delete"}).status_code == 403
+    admin = client_for(workflow.users[Role.ADMIN])
+    admin.post(url, {})  # no confirmation: nothing happens
+    assert Trace.objects.filter(project_id=workflow.project.id, id="wf").exists()
+    response = admin.post(url, {"confirm": "delete"})
+    assert response["Location"] == reverse("projects:traces", args=[workflow.project.id])
+    assert not Trace.objects.filter(project_id=workflow.project.id, id="wf").exists()
+    assert not Observation.objects.filter(project_id=workflow.project.id, trace_id="wf").exists()
+    entry = AuditEntry.objects.get(action="trace.delete")
+    assert entry.actor_user == workflow.users[Role.ADMIN] and entry.project_id == workflow.project.id
