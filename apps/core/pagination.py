@@ -25,3 +25,24 @@ def paginate(queryset: QuerySet, params: PageParams) -> tuple[list[Any], dict[st
     items = list(queryset[start : start + params.limit])
     pages = (total + params.limit - 1) // params.limit
     return items, {"page": params.page, "limit": params.limit, "totalItems": total, "totalPages": pages}
+
+
+class Window:
+    """One page of a console table without counting the whole table (COUNT(*) grows with it)."""
+
+    def __init__(self, queryset: QuerySet, page: object, per_page: int = 50) -> None:
+        try:
+            self.number = max(int(page), 1)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.number = 1
+        start = (self.number - 1) * per_page
+        rows = list(queryset[start : start + per_page + 1])
+        self.object_list = rows[:per_page]
+        self.has_next = len(rows) > per_page
+        self.has_previous = self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1

@@ -5,13 +5,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.pagination import Window
 from apps.core.views import ConsoleView
 from apps.traces import exports, serializers, services
 from apps.traces.models import LEVELS
@@ -53,7 +53,7 @@ class TracesView(ConsoleView):
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
         traces, f = filtered_traces(project_id, request.GET)
-        page = Paginator(traces, 50).get_page(request.GET.get("page"))
+        page = Window(traces, request.GET.get("page"))
         query = urlencode({k: v for k, v in f.items() if v})
         return render(
             request,
@@ -158,9 +158,7 @@ class SessionsView(ConsoleView):
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
         search = request.GET.get("q", "").strip()
-        page = Paginator(queries.session_overview(project_id=project_id, search=search), 50).get_page(
-            request.GET.get("page")
-        )
+        page = Window(queries.session_overview(project_id=project_id, search=search), request.GET.get("page"))
         return render(request, "traces/sessions.html", {"page": page, "search": search})
 
 
@@ -199,9 +197,7 @@ class UsersView(ConsoleView):
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
         search = request.GET.get("q", "").strip()
-        page = Paginator(queries.user_overview(project_id=project_id, search=search), 50).get_page(
-            request.GET.get("page")
-        )
+        page = Window(queries.user_overview(project_id=project_id, search=search), request.GET.get("page"))
         return render(request, "traces/users.html", {"page": page, "search": search})
 
 
@@ -238,7 +234,7 @@ class ObservationsView(ConsoleView):
             rows = rows.filter(model__icontains=f["model"])
         if f["name"]:
             rows = rows.filter(name__icontains=f["name"])
-        page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        page = Window(rows, request.GET.get("page"))
         return render(
             request,
             "traces/observations.html",

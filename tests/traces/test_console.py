@@ -201,3 +201,17 @@ def test_delete_trace_from_the_console(workflow):
     assert not Observation.objects.filter(project_id=workflow.project.id, trace_id="wf").exists()
     entry = AuditEntry.objects.get(action="trace.delete")
     assert entry.actor_user == workflow.users[Role.ADMIN] and entry.project_id == workflow.project.id
+
+
+def test_console_pages_without_counting_the_table(tenant, api_client, member_client):
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [event("trace-create", {"id": f"t{n:03d}", "timestamp": iso(n)}) for n in range(120)],
+    )
+    url = reverse("projects:traces", args=[tenant.project.id])
+    first = member_client.get(url).context["page"]
+    assert len(first.object_list) == 50 and first.has_next and not first.has_previous
+    last = member_client.get(url, {"page": 3}).context["page"]
+    assert [t.id for t in last.object_list][-1] == "t000" and not last.has_next and last.has_previous
+    assert member_client.get(url, {"page": "junk"}).context["page"].number == 1
