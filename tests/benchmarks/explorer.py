@@ -96,7 +96,7 @@ def main() -> None:
 
     header = "Basic " + base64.b64encode(f"{key.public_key}:{secret}".encode()).decode()
     api = Client(HTTP_AUTHORIZATION=header)
-    user = UserFactory()
+    user = UserFactory(email=f"bench-{time.time_ns()}@example.com")
     Membership.objects.create(organization=project.organization, user=user, role="MEMBER")
     console = Client()
     console.force_login(user)
