@@ -30,6 +30,11 @@ urlpatterns = [
     path("<str:project_id>/exports/traces/", trace_views.TracesExportView.as_view(), name="traces_export"),
     path("<str:project_id>/traces/<str:trace_id>/", trace_views.TraceDetailView.as_view(), name="trace"),
     path("<str:project_id>/traces/<str:trace_id>/delete/", trace_views.TraceDeleteView.as_view(), name="trace_delete"),
+    path(
+        "<str:project_id>/traces/<str:trace_id>/bookmark/",
+        trace_views.TraceBookmarkView.as_view(),
+        name="trace_bookmark",
+    ),
     path("<str:project_id>/sessions/", trace_views.SessionsView.as_view(), name="sessions"),
     path("<str:project_id>/users/", trace_views.UsersView.as_view(), name="users"),
     path("<str:project_id>/observations/", trace_views.ObservationsView.as_view(), name="observations"),

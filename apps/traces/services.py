@@ -32,3 +32,11 @@ def traces_delete(*, access: Access, trace_ids: list[str]) -> int:
             before={"traceIds": existing[:100], "count": len(existing)},
         )
     return len(existing)
+
+
+def trace_set_bookmark(*, access: Access, trace_id: str, bookmarked: bool) -> None:
+    """Bookmark or un-bookmark a trace of the access's project."""
+    access.require("traces:write")
+    updated = Trace.objects.filter(project_id=access.project.id, id=trace_id).update(bookmarked=bookmarked)
+    if not updated:
+        raise NotFound(f"Trace {trace_id} not found within authorized project")

@@ -22,7 +22,7 @@ PRESETS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta
 SORTS = {"newest": "timestamp.desc", "oldest": "timestamp.asc", "name": "name.asc"}
 
 
-FILTER_KEYS = ("q", "user", "session", "tag", "environment", "range", "sort", "errors")
+FILTER_KEYS = ("q", "user", "session", "tag", "environment", "range", "sort", "errors", "bookmarked")
 
 
 def filtered_traces(project_id: str, params) -> tuple[QuerySet, dict[str, str]]:
@@ -45,6 +45,8 @@ def filtered_traces(project_id: str, params) -> tuple[QuerySet, dict[str, str]]:
         )
     if f["errors"]:
         traces = traces.filter(error_count__gt=0)
+    if f["bookmarked"]:
+        traces = traces.filter(bookmarked=True)
     return traces, f
 
 
@@ -273,3 +275,14 @@ class TraceDeleteView(ConsoleView):
         services.traces_delete(access=self.access, trace_ids=[trace_id])
         messages.success(request, _("Trace deleted."))
         return redirect("projects:traces", project_id=project_id)
+
+
+class TraceBookmarkView(ConsoleView):
+    scopes = {"POST": "traces:write"}
+
+    def post(self, request: HttpRequest, project_id: str, trace_id: str) -> HttpResponse:
+        services.trace_set_bookmark(access=self.access, trace_id=trace_id, bookmarked=request.POST.get("on") == "1")
+        next_url = request.POST.get("next", "")
+        if not next_url.startswith("/") or next_url.startswith("//"):  # only back into LangOps itself
+            next_url = f"/project/{project_id}/traces/{trace_id}/"
+        return redirect(next_url)

@@ -71,6 +71,9 @@ CONSOLE: dict[str, ConsoleCase] = {
     "projects:traces_export": ConsoleCase("project"),
     "projects:sessions": ConsoleCase("project"),
     "projects:users": ConsoleCase("project"),
+    "projects:trace_bookmark": ConsoleCase(
+        "project", extra=lambda t: (_api_trace(t), {"trace_id": "matrix-trace"})[1], post=lambda t: {"on": "1"}
+    ),
     "projects:trace_delete": ConsoleCase(
         "project",
         extra=lambda t: (_api_trace(t), {"trace_id": "matrix-trace"})[1],

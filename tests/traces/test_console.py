@@ -215,3 +215,16 @@ def test_console_pages_without_counting_the_table(tenant, api_client, member_cli
     last = member_client.get(url, {"page": 3}).context["page"]
     assert [t.id for t in last.object_list][-1] == "t000" and not last.has_next and last.has_previous
     assert member_client.get(url, {"page": "junk"}).context["page"].number == 1
+
+
+def test_bookmark_a_trace(workflow, member_client):
+    from apps.traces.models import Trace
+
+    url = reverse("projects:trace_bookmark", args=[workflow.project.id, "wf"])
+    response = member_client.post(url, {"on": "1", "next": "https://evil.example.com/"})
+    assert response["Location"] == reverse("projects:trace", args=[workflow.project.id, "wf"])
+    assert Trace.objects.get(project_id=workflow.project.id, id="wf").bookmarked
+    listed = member_client.get(reverse("projects:traces", args=[workflow.project.id]), {"bookmarked": "1"})
+    assert [t.id for t in listed.context["page"].object_list] == ["wf"]
+    member_client.post(url, {"on": "0"})
+    assert not Trace.objects.get(project_id=workflow.project.id, id="wf").bookmarked
