@@ -161,7 +161,11 @@ class SessionsView(ConsoleView):
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
         search = request.GET.get("q", "").strip()
         page = Window(queries.session_overview(project_id=project_id, search=search), request.GET.get("page"))
-        return render(request, "traces/sessions.html", {"page": page, "search": search})
+        return render(
+            request,
+            "traces/sessions.html",
+            {"page": page, "search": search, "query": urlencode({"q": search}) if search else ""},
+        )
 
 
 class SessionReplayView(ConsoleView):
@@ -200,7 +204,11 @@ class UsersView(ConsoleView):
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
         search = request.GET.get("q", "").strip()
         page = Window(queries.user_overview(project_id=project_id, search=search), request.GET.get("page"))
-        return render(request, "traces/users.html", {"page": page, "search": search})
+        return render(
+            request,
+            "traces/users.html",
+            {"page": page, "search": search, "query": urlencode({"q": search}) if search else ""},
+        )
 
 
 OBSERVATION_TYPES = [

@@ -210,15 +210,15 @@ def environment_names(*, project_id: str) -> list[str]:
     )
 
 
-def session_overview(*, project_id: str, search: str = "") -> QuerySet:
-    """Sessions with their trace count, time span, cost and user, most recently active first."""
+def _activity_by(project_id: str, field: str, search: str, **extra) -> QuerySet:
+    """Traces grouped by one of their columns: count, time span, tokens, cost, errors; latest first."""
     from django.db.models import Count, Max, Min, Sum
 
-    traces = Trace.objects.filter(project_id=project_id, session_id__isnull=False)
+    traces = Trace.objects.filter(project_id=project_id, **{f"{field}__isnull": False})
     if search:
-        traces = traces.filter(session_id__icontains=search)
+        traces = traces.filter(**{f"{field}__icontains": search})
     return (
-        traces.values("session_id")
+        traces.values(field)
         .annotate(
             traces=Count("id"),
             first=Min("timestamp"),
@@ -226,10 +226,17 @@ def session_overview(*, project_id: str, search: str = "") -> QuerySet:
             cost=Sum("total_cost"),
             tokens=Sum("total_tokens"),
             errors=Sum("error_count"),
-            user=Max("user_id"),
+            **extra,
         )
-        .order_by("-last", "session_id")
+        .order_by("-last", field)
     )
+
+
+def session_overview(*, project_id: str, search: str = "") -> QuerySet:
+    """Sessions with their trace count, time span, cost and user, most recently active first."""
+    from django.db.models import Max
+
+    return _activity_by(project_id, "session_id", search, user=Max("user_id"))
 
 
 def session_turns(*, project_id: str, session_id: str) -> list[Trace]:
@@ -249,23 +256,7 @@ def scores_by_trace(*, project_id: str, trace_ids: list[str]) -> dict[str, list[
 
 def user_overview(*, project_id: str, search: str = "") -> QuerySet:
     """End users seen in traces: trace count, tokens, cost, first and last seen (most recent first)."""
-    from django.db.models import Count, Max, Min, Sum
-
-    traces = Trace.objects.filter(project_id=project_id, user_id__isnull=False)
-    if search:
-        traces = traces.filter(user_id__icontains=search)
-    return (
-        traces.values("user_id")
-        .annotate(
-            traces=Count("id"),
-            tokens=Sum("total_tokens"),
-            cost=Sum("total_cost"),
-            errors=Sum("error_count"),
-            first=Min("timestamp"),
-            last=Max("timestamp"),
-        )
-        .order_by("-last", "user_id")
-    )
+    return _activity_by(project_id, "user_id", search)
 
 
 def error_groups(*, project_id: str, since: datetime | None = None) -> QuerySet:
