@@ -94,6 +94,8 @@ class ObservationOut(_Open):
     timeToFirstToken: float | None
     createdAt: IsoDateTime
     updatedAt: IsoDateTime
+    # LangOps extension: provided | computed | pending | unknown (no price) | none (no model)
+    costStatus: str
 
 
 class ScoreOut(_Open):

@@ -260,3 +260,18 @@ def test_daily_metrics(data, api_client, tenant):
     only_u2 = _get(api_client, tenant, "/metrics/daily", userId="u2").json()["data"]
     assert [(d["date"], d["countTraces"]) for d in only_u2] == [("2026-11-28", 1)]
     assert body["meta"] == {"page": 1, "limit": 50, "totalItems": 2, "totalPages": 1}
+
+
+def test_cost_status_tells_price_unknown_from_zero(data, api_client, tenant):
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [
+            event(
+                "generation-create",
+                {"id": "priv", "traceId": "t1", "model": "private-llm", "usageDetails": {"input": 5}},
+            )
+        ],
+    )
+    assert _get(api_client, tenant, "/observations/priv").json()["costStatus"] == "unknown"
+    assert _get(api_client, tenant, "/observations/g1").json()["costStatus"] == "computed"
