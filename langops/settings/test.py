@@ -17,7 +17,9 @@ from langops.settings.base import CACHES, REDIS_URL  # noqa: E402
 _worker = _os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 if REDIS_URL:
     _n = int(_worker.removeprefix("gw") or 0)
-    _db = 2 + 2 * _n  # Redis has 16 databases: 2,4,6,... for caches, 3,5,7,... for brokers
+    # Redis has 16 databases: base, base+2, ... for caches, base+1, base+3, ... for brokers.
+    # LANGOPS_TEST_REDIS_DB_BASE lets two test runs share one Redis without touching each other.
+    _db = int(_os.environ.get("LANGOPS_TEST_REDIS_DB_BASE", "2")) + 2 * _n
     _base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
     CACHES = {**CACHES, "default": {**CACHES["default"], "LOCATION": f"{_base}/{_db}"}}
     # The broker gets its own database too: clearing the cache must not drop queued tasks.

@@ -1,0 +1,67 @@
+"""Console: sessions (list and turn-by-turn replay) and the application's end users."""
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from apps.core.pagination import Window
+from apps.core.views import ConsoleView
+from apps.traces.queries import traces as queries
+from apps.traces.views.detail import as_chat
+
+
+class SessionsView(ConsoleView):
+    scope = "traces"
+
+    def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
+        search = request.GET.get("q", "").strip()
+        page = Window(queries.session_overview(project_id=project_id, search=search), request.GET.get("page"))
+        return render(
+            request,
+            "traces/sessions.html",
+            {"page": page, "search": search, "query": urlencode({"q": search}) if search else ""},
+        )
+
+
+class SessionReplayView(ConsoleView):
+    """A session read like the conversation: every turn's input and output with its figures."""
+
+    scope = "traces"
+
+    def get(self, request: HttpRequest, project_id: str, session_id: str) -> HttpResponse:
+        turns = queries.session_turns(project_id=project_id, session_id=session_id)
+        scores = queries.scores_by_trace(project_id=project_id, trace_ids=[t.id for t in turns])
+        return render(
+            request,
+            "traces/session.html",
+            {
+                "session_id": session_id,
+                "turns": [
+                    {
+                        "trace": t,
+                        "input_chat": as_chat(t.input),
+                        "output_chat": as_chat(t.output),
+                        "scores": scores.get(t.id, []),
+                    }
+                    for t in turns
+                ],
+                "total_cost": sum((t.total_cost for t in turns if t.total_cost is not None), start=0) or None,
+                "duration": (turns[-1].timestamp - turns[0].timestamp).total_seconds(),
+            },
+        )
+
+
+class UsersView(ConsoleView):
+    """End users of the application (the userId of traces), with their activity and cost."""
+
+    scope = "traces"
+
+    def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
+        search = request.GET.get("q", "").strip()
+        page = Window(queries.user_overview(project_id=project_id, search=search), request.GET.get("page"))
+        return render(
+            request,
+            "traces/users.html",
+            {"page": page, "search": search, "query": urlencode({"q": search}) if search else ""},
+        )
