@@ -41,8 +41,12 @@ class WriteResult:
     trace_ids: set[str] = field(default_factory=set)
 
 
+# Columns other jobs own: the search document is built in the background (apps.traces.search).
+_NOT_WRITTEN = frozenset({"search_document"})
+
+
 def _columns(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields]
+    return [f for f in model._meta.concrete_fields if f.attname not in _NOT_WRITTEN]
 
 
 @cache
@@ -79,8 +83,10 @@ def _finish_row(kind: str, row: dict[str, Any], now: datetime, context: dict[str
             row["end_time"] = row["start_time"]
         if row["trace_id"] is None:
             row["trace_id"] = row["id"]
-    elif kind == "trace" and row["timestamp"] is None:
-        row["timestamp"] = now
+    elif kind == "trace":
+        row["search_pending"] = True  # its search document is rebuilt in the background
+        if row["timestamp"] is None:
+            row["timestamp"] = now
     elif kind == "score" and row["timestamp"] is None:
         row["timestamp"] = now
 

@@ -8,8 +8,16 @@ of the event that last set it, so that events arriving out of order merge to the
 
 from django.db import models
 
+from apps.traces.search import SearchDocumentField
+
 LEVELS = ["DEBUG", "DEFAULT", "WARNING", "ERROR"]
 LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
+
+
+class TraceManager(models.Manager):
+    def get_queryset(self):
+        # The search document is only ever matched in SQL, never read: leave it in the database.
+        return super().get_queryset().defer("search_document")
 
 
 class Trace(models.Model):
@@ -43,10 +51,17 @@ class Trace(models.Model):
     total_tokens = models.BigIntegerField(default=0)
     start_time_min = models.DateTimeField(null=True)
     end_time_max = models.DateTimeField(null=True)
+    # Full-text search (apps.traces.search): the writer marks a trace pending whenever it writes
+    # it; a background job builds the document. The writer never reads or writes the document.
+    search_pending = models.BooleanField(default=True, db_default=True)
+    search_document = SearchDocumentField(null=True)
+
+    objects = TraceManager()
 
     class Meta:
         indexes = [
             models.Index(fields=["project_id", "-timestamp"], name="trace_project_ts"),
+            models.Index(fields=["updated_at"], condition=models.Q(search_pending=True), name="trace_search_pending"),
             models.Index(fields=["project_id", "session_id"], name="trace_project_session"),
             models.Index(fields=["project_id", "user_id"], name="trace_project_user"),
         ]

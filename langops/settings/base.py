@@ -138,7 +138,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.ingestion.tasks.sweep_pending_enrichment",
         "schedule": float(env_int("LANGOPS_SWEEP_INTERVAL_SECONDS", 60)),
     },
+    "index-trace-search": {
+        "task": "apps.traces.tasks.index_pending_traces",
+        "schedule": float(env_int("LANGOPS_SEARCH_INDEX_INTERVAL_SECONDS", 3)),
+    },
 }
+# One run of the search indexer works at most this long before the next scheduled run takes over.
+SEARCH_INDEX_BUDGET_SECONDS = env_int("LANGOPS_SEARCH_INDEX_BUDGET_SECONDS", 20)
 ENRICHMENT_GRACE_SECONDS = env_int("LANGOPS_ENRICHMENT_GRACE_SECONDS", 30)
 # Ingestion-health counters are summed in memory and written at most this often (seconds).
 INGESTION_HEALTH_FLUSH_SECONDS = env_int("LANGOPS_INGESTION_HEALTH_FLUSH_SECONDS", 2)

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from apps.traces.tasks import index_pending
 from tests.ingestion.helpers import event, iso, post_batch
 
 pytestmark = pytest.mark.core
@@ -81,6 +82,7 @@ def test_traces_table_and_filters(workflow, member_client):
     assert [t.id for t in page.context["page"].object_list] == ["other", "wf"]
     assert [t.id for t in member_client.get(url, {"user": "u1"}).context["page"].object_list] == ["wf"]
     assert [t.id for t in member_client.get(url, {"errors": "1"}).context["page"].object_list] == ["wf"]
+    index_pending()  # the search documents are built in the background
     assert [t.id for t in member_client.get(url, {"q": "pin"}).context["page"].object_list] == ["other"]
     assert [t.id for t in member_client.get(url, {"tag": "dify"}).context["page"].object_list] == ["wf"]
 

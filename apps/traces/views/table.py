@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.core.pagination import Window
 from apps.core.views import ConsoleView
-from apps.traces import exports, serializers
+from apps.traces import exports, search, serializers
 from apps.traces.queries import traces as queries
 
 PRESETS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -34,10 +34,11 @@ def filtered_traces(project_id: str, params) -> tuple[QuerySet, dict[str, str]]:
         order_by=SORTS.get(f["sort"], SORTS["newest"]),
     )
     if f["q"]:
+        # Full text over name, input, output and metadata; or a pasted trace, user or session id.
         q = f["q"]
-        traces = traces.filter(
-            Q(name__icontains=q) | Q(id__icontains=q) | Q(user_id__icontains=q) | Q(session_id__icontains=q)
-        )
+        exact = Q(id=q) | Q(user_id=q) | Q(session_id=q)
+        text = search.matches(q)
+        traces = traces.filter(exact | text if text is not None else exact)
     if f["errors"]:
         traces = traces.filter(error_count__gt=0)
     if f["bookmarked"]:
