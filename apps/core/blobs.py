@@ -54,13 +54,16 @@ class LocalBlobStore:
         folder.mkdir(parents=True, exist_ok=True)
         return tempfile.NamedTemporaryFile(dir=folder, delete=False)  # noqa: SIM115
 
-    def adopt(self, key: str, staged: Path) -> None:
+    def adopt(self, key: str, staged: Path, *, content_type: str = "application/octet-stream") -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged, target)
 
     def exists(self, key: str) -> bool:
         return self.path(key).exists()
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
 
 
 class S3BlobStore:
@@ -100,6 +103,19 @@ class S3BlobStore:
             ExpiresIn=int(expires_in.total_seconds()),
         )
         return PresignedUrl(url, expires_in)
+
+    def staging_file(self) -> BinaryIO:
+        """A local temporary file; `adopt` uploads it (multipart for big files) and removes it."""
+        return tempfile.NamedTemporaryFile(delete=False)  # noqa: SIM115
+
+    def adopt(self, key: str, staged: Path, *, content_type: str = "application/octet-stream") -> None:
+        try:
+            self.client.upload_file(str(staged), self.bucket, key, ExtraArgs={"ContentType": content_type})
+        finally:
+            os.unlink(staged)
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

@@ -2,6 +2,7 @@ from django.urls import path
 
 from apps.apikeys import views as apikey_views
 from apps.costs import views as cost_views
+from apps.exports import views as export_views
 from apps.ingestion.console import IngestionHealthView
 from apps.projects import views
 from apps.traces import views as trace_views
@@ -41,4 +42,12 @@ urlpatterns = [
     path("<str:project_id>/errors/", trace_views.ErrorsView.as_view(), name="errors"),
     path("<str:project_id>/sessions/<str:session_id>/", trace_views.SessionReplayView.as_view(), name="session"),
     path("<str:project_id>/settings/models/recompute/", cost_views.CostRecomputeView.as_view(), name="cost_recompute"),
+    path("<str:project_id>/exports/", export_views.ExportsView.as_view(), name="exports"),
+    path("<str:project_id>/exports/jobs/", export_views.ExportJobsView.as_view(), name="export_jobs"),
+    path(
+        "<str:project_id>/exports/jobs/<str:job_id>/download/",
+        export_views.ExportDownloadView.as_view(),
+        name="export_download",
+    ),
+    path("<str:project_id>/exports/tables/<str:table>/", export_views.TableExportView.as_view(), name="export"),
 ]

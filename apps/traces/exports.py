@@ -54,8 +54,14 @@ def _jsonl(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield json.dumps(row, ensure_ascii=False, default=_default) + "\n"
 
 
+def encode(rows: Iterable[dict[str, Any]], export_format: str) -> Iterator[str]:
+    """The rows as text pieces of one file in `export_format`, produced as the rows arrive."""
+    return {"csv": _csv, "json": _json, "jsonl": _jsonl}[export_format](rows)
+
+
 def streaming_response(rows: Iterable[dict[str, Any]], export_format: str, *, filename: str) -> StreamingHttpResponse:
-    writer = {"csv": _csv, "json": _json, "jsonl": _jsonl}[export_format]
-    response = StreamingHttpResponse(writer(rows), content_type=f"{FORMATS[export_format]}; charset=utf-8")
+    response = StreamingHttpResponse(
+        encode(rows, export_format), content_type=f"{FORMATS[export_format]}; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.{export_format}"'
     return response

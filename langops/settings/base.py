@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.ingestion",
     "apps.costs",
     "apps.media",
+    "apps.exports",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,18 @@ LANGOPS_S3_ENDPOINT_URL = env_str("LANGOPS_S3_ENDPOINT_URL")
 LANGOPS_S3_REGION = env_str("LANGOPS_S3_REGION", "us-east-1")
 MEDIA_MAX_BYTES = env_int("LANGOPS_MEDIA_MAX_BYTES", 1024 * 1024 * 1024)
 MEDIA_URL_TTL_SECONDS = env_int("LANGOPS_MEDIA_URL_TTL_SECONDS", 3600)
+
+# --- Exports ------------------------------------------------------------------------------
+# A table export with more rows than this runs as a background job with progress (else it streams at once).
+EXPORT_DIRECT_MAX_ROWS = env_int("LANGOPS_EXPORT_DIRECT_MAX_ROWS", 10_000)
+EXPORT_RETENTION_DAYS = env_int("LANGOPS_EXPORT_RETENTION_DAYS", 7)
+EXPORT_PROGRESS_EVERY_ROWS = 1000
+# A job's progress bar counts rows up to this many; past it the total shows as "at least".
+EXPORT_ESTIMATE_CAP = 1_000_000
+CELERY_BEAT_SCHEDULE["delete-expired-exports"] = {
+    "task": "apps.exports.tasks.delete_expired_exports",
+    "schedule": 3600.0,
+}
 
 # --- Public API ---------------------------------------------------------------------------
 CORS_URLS_REGEX = r"^/api/public/.*$"

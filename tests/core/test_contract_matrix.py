@@ -43,6 +43,12 @@ def _model_id(t: Tenant) -> dict:
     return {"model_id": model.id}
 
 
+def _export_job(t: Tenant) -> str:
+    from tests.exports.helpers import finished_export
+
+    return finished_export(t.project).id
+
+
 CONSOLE: dict[str, ConsoleCase] = {
     "organizations:detail": ConsoleCase("organization", post=lambda t: {"name": "Created in matrix"}),
     "organizations:settings": ConsoleCase("organization", post=lambda t: {"name": "Renamed org"}),
@@ -84,6 +90,10 @@ CONSOLE: dict[str, ConsoleCase] = {
     "projects:session": ConsoleCase("project", extra=lambda t: (_api_trace(t), {"session_id": "matrix-session"})[1]),
     "projects:trace": ConsoleCase("project", extra=lambda t: (_api_trace(t), {"trace_id": "matrix-trace"})[1]),
     "projects:cost_recompute": ConsoleCase("project", post=lambda t: {"from": "2026-01-01", "to": "2026-02-01"}),
+    "projects:exports": ConsoleCase("project"),
+    "projects:export_jobs": ConsoleCase("project"),
+    "projects:export": ConsoleCase("project", extra=lambda t: {"table": "traces"}, post=lambda t: {"format": "csv"}),
+    "projects:export_download": ConsoleCase("project", extra=lambda t: {"job_id": _export_job(t)}),
 }
 # Views that need a signed-in user but no tenant: only the anonymous check applies.
 USER_LEVEL = {"home", "organizations:create", "accounts:password", "invite_accept"}

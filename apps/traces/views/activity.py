@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -10,17 +11,32 @@ from apps.core.views import ConsoleView
 from apps.traces.queries import traces as queries
 from apps.traces.views.detail import as_chat
 
+SESSION_FILTER_KEYS = ("q",)
+USER_FILTER_KEYS = ("q",)
+
+
+def filtered_sessions(project_id: str, params) -> tuple[QuerySet, dict[str, str]]:
+    """The sessions table's query from its GET parameters (shared by the page and its exports)."""
+    f = {k: params.get(k, "").strip() for k in SESSION_FILTER_KEYS}
+    return queries.session_overview(project_id=project_id, search=f["q"]), f
+
+
+def filtered_users(project_id: str, params) -> tuple[QuerySet, dict[str, str]]:
+    """The users table's query from its GET parameters (shared by the page and its exports)."""
+    f = {k: params.get(k, "").strip() for k in USER_FILTER_KEYS}
+    return queries.user_overview(project_id=project_id, search=f["q"]), f
+
 
 class SessionsView(ConsoleView):
     scope = "traces"
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
-        search = request.GET.get("q", "").strip()
-        page = Window(queries.session_overview(project_id=project_id, search=search), request.GET.get("page"))
+        sessions, f = filtered_sessions(project_id, request.GET)
+        page = Window(sessions, request.GET.get("page"))
         return render(
             request,
             "traces/sessions.html",
-            {"page": page, "search": search, "query": urlencode({"q": search}) if search else ""},
+            {"page": page, "search": f["q"], "query": urlencode({k: v for k, v in f.items() if v})},
         )
 
 
@@ -58,10 +74,10 @@ class UsersView(ConsoleView):
     scope = "traces"
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
-        search = request.GET.get("q", "").strip()
-        page = Window(queries.user_overview(project_id=project_id, search=search), request.GET.get("page"))
+        users, f = filtered_users(project_id, request.GET)
+        page = Window(users, request.GET.get("page"))
         return render(
             request,
             "traces/users.html",
-            {"page": page, "search": search, "query": urlencode({"q": search}) if search else ""},
+            {"page": page, "search": f["q"], "query": urlencode({k: v for k, v in f.items() if v})},
         )

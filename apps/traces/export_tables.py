@@ -1,0 +1,163 @@
+"""Every console table that can be exported: its filtered query, its row shape, its formats.
+
+The query comes from the same function the page uses with the same GET parameters, so an
+export holds exactly the rows the table shows under its filters (all pages of them). Rows are
+read with `.iterator()`, a chunk at a time, and serialised one by one; a serialiser answering
+None skips the row (the fine-tuning export counts those).
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from apps.traces.finetune import finetune_example
+from apps.traces.models import Observation
+from apps.traces.serializers import trace_export_row
+from apps.traces.views.activity import (
+    SESSION_FILTER_KEYS,
+    USER_FILTER_KEYS,
+    filtered_sessions,
+    filtered_users,
+)
+from apps.traces.views.observations import (
+    ERROR_FILTER_KEYS,
+    OBSERVATION_FILTER_KEYS,
+    filtered_errors,
+    filtered_observations,
+)
+from apps.traces.views.table import FILTER_KEYS as TRACE_FILTER_KEYS
+from apps.traces.views.table import filtered_traces
+
+CHUNK_SIZE = 1000
+MAX_PARAM_LENGTH = 200
+TABULAR = ("csv", "json", "jsonl")
+
+
+def _session_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "sessionId": row["session_id"],
+        "userId": row["user"],
+        "traces": row["traces"],
+        "firstSeen": row["first"],
+        "lastSeen": row["last"],
+        "totalTokens": row["tokens"],
+        "totalCost": row["cost"],
+        "errors": row["errors"],
+    }
+
+
+def _user_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "userId": row["user_id"],
+        "traces": row["traces"],
+        "firstSeen": row["first"],
+        "lastSeen": row["last"],
+        "totalTokens": row["tokens"],
+        "totalCost": row["cost"],
+        "errors": row["errors"],
+    }
+
+
+def _observation_row(o: Observation) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "traceId": o.trace_id,
+        "type": o.type,
+        "name": o.name,
+        "startTime": o.start_time,
+        "endTime": o.end_time,
+        "model": o.model,
+        "latency": o.latency,
+        "timeToFirstToken": o.time_to_first_token,
+        "inputTokens": o.input_tokens,
+        "outputTokens": o.output_tokens,
+        "totalTokens": o.total_tokens,
+        "totalCost": o.total_cost,
+        "costStatus": o.cost_status,
+        "level": o.level,
+        "statusMessage": o.status_message,
+        "environment": o.environment,
+        "input": o.input,
+        "output": o.output,
+        "metadata": o.metadata,
+    }
+
+
+def _error_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "statusMessage": row["status_message"],
+        "name": row["name"],
+        "model": row["model"],
+        "count": row["count"],
+        "traces": row["traces"],
+        "firstSeen": row["first"],
+        "lastSeen": row["last"],
+    }
+
+
+def _finetune_row(o: Observation) -> dict[str, Any] | None:
+    return finetune_example(o.input, o.output)
+
+
+def _generations(project_id: str, params: dict[str, str]) -> tuple[QuerySet, dict[str, str]]:
+    return filtered_observations(project_id, {**params, "type": "GENERATION"})
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    name: str
+    label: Any
+    query: Callable[[str, Any], tuple[QuerySet, dict[str, str]]]
+    keys: tuple[str, ...]
+    row: Callable[[Any], dict[str, Any] | None]
+    formats: tuple[str, ...] = TABULAR
+    # Always a background job: its result (rows skipped) can only be reported there.
+    background_only: bool = False
+
+
+TABLES: dict[str, ExportTable] = {
+    t.name: t
+    for t in (
+        ExportTable("traces", _("Traces"), filtered_traces, TRACE_FILTER_KEYS, trace_export_row),
+        ExportTable("sessions", _("Sessions"), filtered_sessions, SESSION_FILTER_KEYS, _session_row),
+        ExportTable("users", _("Users"), filtered_users, USER_FILTER_KEYS, _user_row),
+        ExportTable(
+            "observations", _("Observations"), filtered_observations, OBSERVATION_FILTER_KEYS, _observation_row
+        ),
+        ExportTable("errors", _("Errors"), filtered_errors, ERROR_FILTER_KEYS, _error_row),
+        ExportTable(
+            "finetune",
+            _("OpenAI fine-tuning (generations)"),
+            _generations,
+            tuple(k for k in OBSERVATION_FILTER_KEYS if k != "type"),
+            _finetune_row,
+            formats=("jsonl",),
+            background_only=True,
+        ),
+    )
+}
+
+
+def clean_params(table: ExportTable, source) -> dict[str, str]:
+    """The table's own filter parameters from a query string, non-empty and length-capped."""
+    params = {k: source.get(k, "").strip()[:MAX_PARAM_LENGTH] for k in table.keys}
+    return {k: v for k, v in params.items() if v}
+
+
+def queryset(table: ExportTable, project_id: str, params: dict[str, str]) -> QuerySet:
+    rows, _filters = table.query(project_id, params)
+    return rows
+
+
+def at_most(table: ExportTable, project_id: str, params: dict[str, str], limit: int) -> int:
+    """The number of rows, counted no further than `limit` (never a full count of a big table)."""
+    return queryset(table, project_id, params)[:limit].count()
+
+
+def rows(table: ExportTable, project_id: str, params: dict[str, str]) -> Iterator[dict[str, Any] | None]:
+    """Every filtered row in its export shape (None where the table skips one), read a chunk at a time."""
+    for record in queryset(table, project_id, params).iterator(chunk_size=CHUNK_SIZE):
+        yield table.row(record)
