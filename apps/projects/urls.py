@@ -4,6 +4,7 @@ from apps.apikeys import views as apikey_views
 from apps.costs import views as cost_views
 from apps.exports import views as export_views
 from apps.ingestion.console import IngestionHealthView
+from apps.media.console import MediaContentView
 from apps.projects import views
 from apps.traces import views as trace_views
 
@@ -36,6 +37,13 @@ urlpatterns = [
         trace_views.TraceBookmarkView.as_view(),
         name="trace_bookmark",
     ),
+    path("<str:project_id>/traces/<str:trace_id>/tags/", trace_views.TraceTagsView.as_view(), name="trace_tags"),
+    path(
+        "<str:project_id>/traces/<str:trace_id>/comments/",
+        trace_views.TraceCommentView.as_view(),
+        name="trace_comment",
+    ),
+    path("<str:project_id>/media/<str:media_id>/", MediaContentView.as_view(), name="media"),
     path("<str:project_id>/sessions/", trace_views.SessionsView.as_view(), name="sessions"),
     path("<str:project_id>/users/", trace_views.UsersView.as_view(), name="users"),
     path("<str:project_id>/observations/", trace_views.ObservationsView.as_view(), name="observations"),

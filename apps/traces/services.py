@@ -1,6 +1,10 @@
-"""Deleting traces: the trace, its observations and its scores, audited."""
+"""Writes to traces from the console and the API: deletion, bookmarks and tags, audited where it matters."""
+
+from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.core.access import Access
@@ -9,6 +13,8 @@ from apps.scores.models import Score
 from apps.traces.models import Observation, Trace
 
 MAX_BULK_DELETE = 1000
+MAX_TAGS = 50
+MAX_TAG_CHARS = 200
 
 
 def traces_delete(*, access: Access, trace_ids: list[str]) -> int:
@@ -40,3 +46,37 @@ def trace_set_bookmark(*, access: Access, trace_id: str, bookmarked: bool) -> No
     updated = Trace.objects.filter(project_id=access.project.id, id=trace_id).update(bookmarked=bookmarked)
     if not updated:
         raise NotFound(f"Trace {trace_id} not found within authorized project")
+
+
+def trace_tags_update(
+    *, access: Access, trace_id: str, add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> list[str]:
+    """Add and remove tags of a trace (each 1-200 characters, at most 50 per trace); audited; returns the new tags."""
+    access.require("traces:write")
+    add = [tag.strip() for tag in add]
+    if any(not tag or len(tag) > MAX_TAG_CHARS for tag in add):
+        raise InvalidRequest(_("A tag must be 1 to %(max)d characters long.") % {"max": MAX_TAG_CHARS})
+    with transaction.atomic():
+        trace = Trace.objects.select_for_update().filter(project_id=access.project.id, id=trace_id).first()
+        if trace is None:
+            raise NotFound(f"Trace {trace_id} not found within authorized project")
+        before = list(trace.tags or [])
+        removed = set(remove)  # exact stored values, as the page posts them
+        tags = [tag for tag in before if tag not in removed]
+        added = [tag for tag in dict.fromkeys(add) if tag not in tags]
+        # Only adding is refused: tags an SDK sent beyond the limit can still be removed one by one.
+        if added and len(tags) + len(added) > MAX_TAGS:
+            raise InvalidRequest(_("A trace can have at most %(max)d tags.") % {"max": MAX_TAGS})
+        tags += added
+        if tags == before:
+            return tags
+        Trace.objects.filter(project_id=access.project.id, id=trace_id).update(tags=tags, updated_at=timezone.now())
+        audit_record(
+            access=access,
+            action="trace.tags_update",
+            target_type="trace",
+            target_id=trace_id,
+            before={"tags": before},
+            after={"tags": tags},
+        )
+    return tags

@@ -89,6 +89,15 @@ CONSOLE: dict[str, ConsoleCase] = {
     "projects:errors": ConsoleCase("project"),
     "projects:session": ConsoleCase("project", extra=lambda t: (_api_trace(t), {"session_id": "matrix-session"})[1]),
     "projects:trace": ConsoleCase("project", extra=lambda t: (_api_trace(t), {"trace_id": "matrix-trace"})[1]),
+    "projects:trace_tags": ConsoleCase(
+        "project", extra=lambda t: (_api_trace(t), {"trace_id": "matrix-trace"})[1], post=lambda t: {"add": "matrix"}
+    ),
+    "projects:trace_comment": ConsoleCase(
+        "project", extra=lambda t: (_api_trace(t), {"trace_id": "matrix-trace"})[1], post=lambda t: {"content": "hi"}
+    ),
+    "projects:media": ConsoleCase(
+        "project", extra=lambda t: (_api_media(t, uploaded=True), {"media_id": "matrixmedia"})[1]
+    ),
     "projects:cost_recompute": ConsoleCase("project", post=lambda t: {"from": "2026-01-01", "to": "2026-02-01"}),
     "projects:exports": ConsoleCase("project"),
     "projects:export_jobs": ConsoleCase("project"),

@@ -1,18 +1,29 @@
 """Console views of the trace explorer, one module per page family."""
 
 from apps.traces.views.activity import SessionReplayView, SessionsView, UsersView
-from apps.traces.views.detail import TraceBookmarkView, TraceDeleteView, TraceDetailView
+from apps.traces.views.detail import (
+    TraceBookmarkView,
+    TraceCommentView,
+    TraceDeleteView,
+    TraceDetailView,
+    TraceTagsView,
+)
 from apps.traces.views.observations import ErrorsView, ObservationsView
+from apps.traces.views.saved import SavedViewCreateView, SavedViewDeleteView
 from apps.traces.views.table import TracesExportView, TracesView
 
 __all__ = [
     "ErrorsView",
     "ObservationsView",
+    "SavedViewCreateView",
+    "SavedViewDeleteView",
     "SessionReplayView",
     "SessionsView",
     "TraceBookmarkView",
+    "TraceCommentView",
     "TraceDeleteView",
     "TraceDetailView",
+    "TraceTagsView",
     "TracesExportView",
     "TracesView",
     "UsersView",
