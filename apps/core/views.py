@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.views import View
 
 from apps.core.access import Access, project_access, user_access
@@ -72,6 +72,8 @@ class ConsoleView(View):
         except NotFound as exc:
             raise Http404(exc.message) from exc
         except LangOpsError as exc:
+            if request.method in _SAFE:  # bad query parameters: redirecting would ask again
+                return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
             # Bad input on a form post: say why and change nothing.
             messages.error(request, exc.message)
             return HttpResponseRedirect(request.get_full_path())

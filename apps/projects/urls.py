@@ -29,6 +29,12 @@ urlpatterns = [
     ),
     path("<str:project_id>/ingestion/", IngestionHealthView.as_view(), name="ingestion_health"),
     path("<str:project_id>/traces/", trace_views.TracesView.as_view(), name="traces"),
+    path("<str:project_id>/traces/views/", trace_views.SavedViewCreateView.as_view(), name="saved_view_create"),
+    path(
+        "<str:project_id>/traces/views/<str:view_id>/delete/",
+        trace_views.SavedViewDeleteView.as_view(),
+        name="saved_view_delete",
+    ),
     path("<str:project_id>/exports/traces/", trace_views.TracesExportView.as_view(), name="traces_export"),
     path("<str:project_id>/traces/<str:trace_id>/", trace_views.TraceDetailView.as_view(), name="trace"),
     path("<str:project_id>/traces/<str:trace_id>/delete/", trace_views.TraceDeleteView.as_view(), name="trace_delete"),

@@ -6,8 +6,10 @@ apps.ingestion.writer); the ORM serves reads. `merge_state` holds, per field, th
 of the event that last set it, so that events arriving out of order merge to the same row.
 """
 
+from django.conf import settings
 from django.db import models
 
+from apps.core.ids import new_id
 from apps.traces.search import SearchDocumentField
 
 LEVELS = ["DEBUG", "DEFAULT", "WARNING", "ERROR"]
@@ -142,3 +144,25 @@ class Session(models.Model):
     id = models.CharField(max_length=800)
     environment = models.CharField(max_length=40, default="default")
     created_at = models.DateTimeField()
+
+
+class SavedView(models.Model):
+    """A named set of filters, sorting and columns of a console table (the page's query string).
+
+    Personal to its owner unless shared with the project (sharing needs write access)."""
+
+    id = models.CharField(primary_key=True, max_length=30, default=new_id)
+    project_id = models.CharField(max_length=30)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    table = models.CharField(max_length=20)
+    name = models.CharField(max_length=100)
+    query = models.TextField()
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project_id", "table"], name="savedview_project_table")]
+        constraints = [
+            models.UniqueConstraint(fields=["project_id", "owner", "table", "name"], name="savedview_unique_name")
+        ]
+

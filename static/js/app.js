@@ -12,3 +12,56 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+
+// The traces table's filter builder: rows of (column, key, operator, value), written into a
+// hidden input as Langfuse's JSON filter grammar (the same one the public API takes).
+document.addEventListener("alpine:init", () => {
+  window.Alpine.data("filterBuilder", (columnsId, conditionsId) => {
+    const columns = JSON.parse(document.getElementById(columnsId).textContent);
+    const conditions = JSON.parse(document.getElementById(conditionsId).textContent);
+    const byId = Object.fromEntries(columns.map((c) => [c.id, c]));
+    const fromCondition = (c) => {
+      const id = `${c.column}:${c.type}`;
+      if (!byId[id]) return null;
+      const value = Array.isArray(c.value) ? c.value.join(", ") : String(c.value ?? "");
+      return { id, key: c.key || "", operator: c.operator, value };
+    };
+    return {
+      columns,
+      rows: conditions.map(fromCondition).filter(Boolean),
+      spec(row) {
+        return byId[row.id] || columns[0];
+      },
+      numeric(row) {
+        return ["number", "numberObject"].includes(this.spec(row).type);
+      },
+      optionList(row) {
+        return ["stringOptions", "arrayOptions"].includes(this.spec(row).type);
+      },
+      add() {
+        const row = { id: columns[0].id, key: "", operator: "", value: "" };
+        this.reset(row);
+        this.rows.push(row);
+      },
+      reset(row) {
+        row.operator = this.spec(row).operators[0];
+        row.key = "";
+        row.value = "";
+      },
+      serialized() {
+        const out = [];
+        for (const row of this.rows) {
+          const spec = this.spec(row);
+          if (String(row.value).trim() === "") continue;
+          let value = String(row.value).trim();
+          if (this.numeric(row)) value = Number(value);
+          else if (this.optionList(row)) value = value.split(",").map((v) => v.trim()).filter(Boolean);
+          const condition = { type: spec.type, column: spec.column, operator: row.operator, value };
+          if (spec.keyLabel) condition.key = row.key.trim();
+          out.push(condition);
+        }
+        return out.length ? JSON.stringify(out) : "";
+      },
+    };
+  });
+});

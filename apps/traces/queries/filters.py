@@ -5,16 +5,32 @@ types or operators are refused with a clear message rather than ignored.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import msgspec
 from django.db import connection
-from django.db.models import F, FloatField, Func, IntegerField, Q, QuerySet, TextField, Value
+from django.db.models import (
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
 
 from apps.core.errors import InvalidRequest
+from apps.scores.models import Score
+from apps.traces.models import LEVEL_RANK
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,12 @@ TRACE_COLUMNS = _columns(
     outputTokens=("output_tokens", "number"),
     errorCount=("error_count", "number"),
     observationCount=("observation_count", "number"),
+    # The most severe level among the trace's observations.
+    level=("level_max", "stringOptions"),
+    # Seconds from the first observation's start to the last one's end.
+    latency=("latency", "number"),
+    # A score of the trace, by name (key): numeric value or categorical string value.
+    scores=("scores", "numberObject stringObject"),
 )
 OBSERVATION_COLUMNS = _columns(
     id=("id", "string stringOptions"),
@@ -97,6 +119,8 @@ def _apply_one(queryset: QuerySet, c: dict[str, Any], columns: dict[str, Column]
     if kind not in column.kinds:
         raise InvalidRequest(f"filter type {c.get('type')!r} does not apply to column {name!r}")
     field = column.field
+    if field in _DERIVED:
+        return _DERIVED[field](queryset, kind, c, index)
     if kind == "null":
         if operator not in ("is null", "is not null"):
             raise InvalidRequest("null filters use 'is null' or 'is not null'")
@@ -183,3 +207,41 @@ def _object_filter(queryset: QuerySet, field: str, kind: str, c: dict[str, Any],
     number = f"{alias}_n"
     queryset = queryset.annotate(**{number: Cast(alias, FloatField())})
     return queryset.filter(**{f"{number}__{_NUMBER_OPS[operator]}": value})
+
+
+def _level_filter(queryset: QuerySet, kind: str, c: dict[str, Any], index: int) -> QuerySet:
+    values = _strings(c.get("value"))
+    if any(v not in LEVEL_RANK for v in values):
+        raise InvalidRequest(f"level filters take levels among {', '.join(LEVEL_RANK)}")
+    ranks = [LEVEL_RANK[v] for v in values]
+    if c.get("operator") == "any of":
+        return queryset.filter(level_max__in=ranks)
+    if c.get("operator") == "none of":
+        return queryset.exclude(level_max__in=ranks)
+    raise InvalidRequest("option filters use 'any of' or 'none of'")
+
+
+def _latency_filter(queryset: QuerySet, kind: str, c: dict[str, Any], index: int) -> QuerySet:
+    value, operator = c.get("value"), c.get("operator")
+    if operator not in _NUMBER_OPS or isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidRequest("latency filters need a number of seconds and one of = > < >= <=")
+    alias = f"_latency{index}"
+    span = ExpressionWrapper(F("end_time_max") - F("start_time_min"), output_field=DurationField())
+    return queryset.annotate(**{alias: span}).filter(**{f"{alias}__{_NUMBER_OPS[operator]}": timedelta(seconds=value)})
+
+
+def _score_filter(queryset: QuerySet, kind: str, c: dict[str, Any], index: int) -> QuerySet:
+    name, operator, value = c.get("key"), c.get("operator"), c.get("value")
+    if not isinstance(name, str) or not name:
+        raise InvalidRequest("score filters need the score name as key")
+    scores = Score.objects.filter(project_id=OuterRef("project_id"), trace_id=OuterRef("id"), name=name)
+    if kind == "stringObject":
+        scores = scores.filter(_string_q("string_value", operator, value))
+    else:
+        if operator not in _NUMBER_OPS or isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidRequest("numeric score filters need a number and one of = > < >= <=")
+        scores = scores.filter(**{f"value__{_NUMBER_OPS[operator]}": value})
+    return queryset.filter(Exists(scores))
+
+
+_DERIVED = {"level_max": _level_filter, "latency": _latency_filter, "scores": _score_filter}
