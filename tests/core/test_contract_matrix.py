@@ -49,6 +49,15 @@ def _export_job(t: Tenant) -> str:
     return finished_export(t.project).id
 
 
+def _saved_view_id(t: Tenant) -> dict:
+    from apps.traces.models import SavedView
+
+    view = SavedView.objects.create(
+        project_id=t.project.id, owner=t.users[Role.VIEWER], table="traces", name="matrix", query="errors=1"
+    )
+    return {"view_id": view.id}
+
+
 CONSOLE: dict[str, ConsoleCase] = {
     "organizations:detail": ConsoleCase("organization", post=lambda t: {"name": "Created in matrix"}),
     "organizations:settings": ConsoleCase("organization", post=lambda t: {"name": "Renamed org"}),
@@ -75,6 +84,8 @@ CONSOLE: dict[str, ConsoleCase] = {
     "projects:ingestion_health": ConsoleCase("project"),
     "projects:traces": ConsoleCase("project"),
     "projects:traces_export": ConsoleCase("project"),
+    "projects:saved_view_create": ConsoleCase("project", post=lambda t: {"name": "Errors", "query": "errors=1"}),
+    "projects:saved_view_delete": ConsoleCase("project", extra=_saved_view_id),
     "projects:sessions": ConsoleCase("project"),
     "projects:users": ConsoleCase("project"),
     "projects:trace_bookmark": ConsoleCase(
