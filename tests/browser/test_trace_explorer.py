@@ -71,6 +71,7 @@ def explorer(tenant):
                 "timestamp": iso(60),
                 "input": "明日は？",
                 "output": "雨です。",
+                "metadata": {"channel": "line"},
             },
         ),
         event("trace-create", {"id": "other", "name": "healthcheck", "userId": "bot", "timestamp": iso(90)}),
@@ -94,11 +95,12 @@ def test_explore_a_failing_trace_filter_replay_and_export(page: Page, explorer):
 
     page.fill("input[name=user]", "alice")
     page.check("input[name=errors]")
-    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("button", name="Filter", exact=True).click()
     expect(page.get_by_role("link", name="workflow", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="healthcheck")).to_have_count(0)
     expect(page.get_by_role("link", name="follow-up")).to_have_count(0)
 
+    page.get_by_test_id("export-menu").locator("summary").click()
     with page.expect_download() as download:
         page.get_by_test_id("export-csv").click()
     exported = open(download.value.path(), encoding="utf-8").read()
@@ -119,3 +121,49 @@ def test_explore_a_failing_trace_filter_replay_and_export(page: Page, explorer):
     expect(replay).to_contain_text("東京の天気は？")
     expect(replay).to_contain_text("雨です。")
     page.screenshot(path="/tmp/langops-explorer.png", full_page=True)
+
+
+def test_filter_by_metadata_search_japanese_save_a_view_and_choose_columns(page: Page, explorer):
+    from apps.traces.tasks import index_pending
+
+    index_pending()  # what the beat-scheduled indexer does within seconds of ingestion
+    _sign_in(page, explorer.users[Role.VIEWER])
+    page.goto(f"/project/{explorer.project.id}/traces/")
+    table = page.get_by_test_id("traces-table")
+
+    # A metadata condition from the filter builder.
+    page.get_by_test_id("add-filter").click()
+    page.get_by_test_id("filter-column").select_option("metadata:stringObject")
+    page.get_by_test_id("filter-key").fill("channel")
+    page.get_by_test_id("filter-value").fill("line")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    expect(table.get_by_role("link", name="follow-up")).to_be_visible()
+    expect(table.get_by_role("link", name="workflow", exact=True)).to_have_count(0)
+    expect(page.get_by_test_id("filter-key")).to_have_value("channel")  # the builder shows what applies
+
+    # Full-text search in Japanese: a word inside the trace's input, without spaces around it.
+    page.goto(f"/project/{explorer.project.id}/traces/")
+    page.get_by_test_id("search").fill("天気")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    expect(table.get_by_role("link", name="workflow", exact=True)).to_be_visible()
+    expect(table.get_by_role("link", name="follow-up")).to_have_count(0)
+    expect(table.get_by_role("link", name="healthcheck")).to_have_count(0)
+
+    # Save it as a personal view, leave, and come back through the menu.
+    page.get_by_test_id("saved-views").locator("summary").click()
+    page.fill("#view-name", "天気の質問")
+    page.get_by_role("button", name="Save view").click()
+    page.goto(f"/project/{explorer.project.id}/traces/")
+    page.get_by_test_id("saved-views").locator("summary").click()
+    page.get_by_role("link", name="天気の質問").click()
+    expect(page.get_by_test_id("search")).to_have_value("天気")
+    expect(table.get_by_role("link", name="follow-up")).to_have_count(0)
+
+    # Choose columns: release appears, tokens go.
+    page.get_by_test_id("column-chooser").locator("summary").click()
+    page.get_by_role("checkbox", name="Release").check()
+    page.get_by_role("checkbox", name="Tokens").uncheck()
+    page.get_by_role("button", name="Apply").click()
+    expect(table.get_by_role("columnheader", name="Release")).to_be_visible()
+    expect(table.get_by_role("columnheader", name="Tokens")).to_have_count(0)
+    expect(page.get_by_test_id("search")).to_have_value("天気")  # the filters stay
