@@ -5,7 +5,7 @@
 Creates a scratch PostgreSQL database (langops_bench_read), fills it with `manage.py
 generate_traces`, then times repeated requests in-process (Django test client, no network):
 the first traces page, a filtered page (user + tag + time range), the detail of a trace with
-1,000 observations, a session replay, the console's traces page and its search box.
+1,000 observations, a session replay, the console's traces page, its full-text search and filters.
 """
 
 import argparse
@@ -120,8 +120,44 @@ def main() -> None:
         ("API trace detail, 1,000 observations", lambda: api.get("/api/public/traces/big-trace")),
         ("Console traces page", lambda: console.get(f"/project/{project.id}/traces/")),
         (
-            "Console search box (name/id/user/session)",
+            "Console search, a pasted user id",
             lambda: console.get(f"/project/{project.id}/traces/", {"q": "user-17"}),
+        ),
+        (
+            "Console full-text search, common Japanese word",
+            lambda: console.get(f"/project/{project.id}/traces/", {"q": "天気"}),
+        ),
+        (
+            "Console full-text search, Japanese phrase",
+            lambda: console.get(f"/project/{project.id}/traces/", {"q": "請求書の再発行"}),
+        ),
+        (
+            "Console full-text search, rare word (~0.25%)",
+            lambda: console.get(f"/project/{project.id}/traces/", {"q": "kalo7"}),
+        ),
+        (
+            "Console full-text search, rare word + 24 h",
+            lambda: console.get(f"/project/{project.id}/traces/", {"q": "kalo7", "range": "24h"}),
+        ),
+        (
+            "Console full-text search, no match",
+            lambda: console.get(f"/project/{project.id}/traces/", {"q": "zzzyx"}),
+        ),
+        (
+            "Console filter, metadata channel = line",
+            lambda: console.get(
+                f"/project/{project.id}/traces/",
+                {
+                    "filter": '[{"type":"stringObject","column":"metadata","key":"channel",'
+                    '"operator":"=","value":"line"}]'
+                },
+            ),
+        ),
+        (
+            "Console filter, user + tag + 7 d",
+            lambda: console.get(
+                f"/project/{project.id}/traces/", {"user": sample.user_id, "tag": "prod", "range": "7d"}
+            ),
         ),
         ("Console session replay", lambda: console.get(f"/project/{project.id}/sessions/{sample.session_id}/")),
         ("Console trace page, 1,000 observations", lambda: console.get(f"/project/{project.id}/traces/big-trace/")),

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from apps.traces import search
 from apps.traces.models import Observation, Trace
 
 NAMES = ["chat", "workflow", "rag-answer", "summarize", "classify", "agent-run", "翻訳", "問い合わせ対応"]
@@ -29,6 +30,8 @@ TEXTS = [
     "請求書の再発行をお願いします。",
 ]
 TAGS = ["prod", "beta", "dify", "rag", "agent", "vip", "日本語"]
+# Rarer words, each in about 1 of 400 traces: what a selective full-text search looks for.
+TOPICS = [f"{a}{b}{c}" for a in ("ka", "mi", "to", "re", "su") for b in ("lo", "na", "ri", "ve") for c in range(20)]
 
 
 class Command(BaseCommand):
@@ -145,7 +148,7 @@ class Command(BaseCommand):
             "external_id": None,
             "tags": json.dumps(rng.sample(TAGS, rng.randint(0, 3)), ensure_ascii=False),
             "metadata": json.dumps({"tenant": f"t{rng.randint(1, 40)}", "channel": rng.choice(["web", "line"])}),
-            "input": json.dumps({"query": rng.choice(TEXTS)}, ensure_ascii=False),
+            "input": json.dumps({"query": f"{rng.choice(TEXTS)} {rng.choice(TOPICS)}"}, ensure_ascii=False),
             "output": json.dumps({"answer": rng.choice(TEXTS)}, ensure_ascii=False),
             "merge_state": "{}",
             "created_at": timestamp,
@@ -159,16 +162,36 @@ class Command(BaseCommand):
             "total_tokens": sum(tokens),
             "start_time_min": timestamp if count else None,
             "end_time_max": end if count else None,
+            "search_pending": False,
         }
+        trace["search_document"] = search.document(
+            name=trace["name"],
+            input=json.loads(trace["input"]),
+            output=json.loads(trace["output"]),
+            metadata=json.loads(trace["metadata"]),
+        )
         return [trace], observations
 
     @transaction.atomic
     def _copy(self, traces: list, observations: list) -> None:
+        # Traces go through a staging copy whose search document is plain text, turned into a
+        # tsvector by PostgreSQL itself (the same parser the indexer's to_tsvector uses).
+        columns = ", ".join(self.trace_columns)
+        document = ", ".join(
+            "to_tsvector('simple'::regconfig, search_document)" if c == "search_document" else c
+            for c in self.trace_columns
+        )
         with connection.cursor() as cursor:
-            for table, columns, rows in (
-                ("traces_trace", self.trace_columns, [r for t in traces for r in t]),
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS gen_traces ON COMMIT DELETE ROWS AS "
+                "SELECT * FROM traces_trace WITH NO DATA"
+            )
+            cursor.execute("ALTER TABLE gen_traces ALTER COLUMN search_document TYPE text")
+            for table, names, rows in (
+                ("gen_traces", self.trace_columns, [r for t in traces for r in t]),
                 ("traces_observation", self.obs_columns, observations),
             ):
-                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
                     for row in rows:
-                        copy.write_row([row[c] for c in columns])
+                        copy.write_row([row[c] for c in names])
+            cursor.execute(f"INSERT INTO traces_trace ({columns}) SELECT {document} FROM gen_traces")
