@@ -7,17 +7,18 @@ without crossing another node. The template draws the result as SVG; no JavaScri
 Traces with more than `MAX_NODES` observations show their top levels only (`truncated`).
 """
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 MAX_NODES = 200
-NODE_WIDTH = 196
+NODE_WIDTH = 160
 NODE_HEIGHT = 42
-COLUMN_GAP = 56
+COLUMN_GAP = 36
 ROW_GAP = 14
 MARGIN = 12
-LABEL_CHARS = 26
+LABEL_UNITS = 20  # of a Latin letter's width; CJK characters count twice
 
 # How each observation type is drawn: a family (for the colour) and a shape.
 KINDS = {
@@ -62,7 +63,13 @@ class Node:
 
     @property
     def label(self) -> str:
-        return self.name if len(self.name) <= LABEL_CHARS else self.name[: LABEL_CHARS - 1] + "…"
+        """The name, shortened to fit the node (full name in the tooltip)."""
+        used = 0
+        for index, char in enumerate(self.name):
+            used += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+            if used > LABEL_UNITS:
+                return self.name[: max(index - 1, 0)] + "…"
+        return self.name
 
     @property
     def points(self) -> str:

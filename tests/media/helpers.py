@@ -12,14 +12,14 @@ from apps.core.access import system_access
 from apps.media.services import media_record_upload, media_store_local_upload, media_upload_url
 
 
-def tiny_png() -> bytes:
-    """A valid 2x2 red PNG, built here so the tests need no image files."""
+def tiny_png(size: int = 2) -> bytes:
+    """A valid red PNG of size x size pixels, built here so the tests need no image files."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2)))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + b"\xff\x00\x00" * size for _ in range(size)))
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 

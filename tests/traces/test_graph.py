@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from apps.traces.graph import COLUMN_GAP, NODE_HEIGHT, NODE_WIDTH, ROW_GAP, agent_graph
+from apps.traces.graph import COLUMN_GAP, LABEL_UNITS, NODE_HEIGHT, NODE_WIDTH, ROW_GAP, agent_graph
 
 pytestmark = pytest.mark.core
 T0 = datetime(2026, 11, 28, tzinfo=UTC)
@@ -104,8 +104,14 @@ def test_one_node_and_unknown_parents():
 def test_long_names_are_shortened_for_the_label_only():
     graph = agent_graph([Obs("x", name="a very long step name that does not fit in a node")], trace_name="t")
     node = by_id(graph)["x"]
-    assert node.label.endswith("…") and len(node.label) == 26
+    assert node.label == "a very long step na…" and len(node.label) == LABEL_UNITS
     assert node.name == "a very long step name that does not fit in a node"
+    # Wide (CJK) characters take two units: ten of them fill a label.
+    assert by_id(agent_graph([Obs("j", name="東京の天気を調べる")], trace_name="t"))["j"].label == "東京の天気を調べる"
+    assert (
+        by_id(agent_graph([Obs("j", name="東京の天気を調べてから答える")], trace_name="t"))["j"].label
+        == "東京の天気を調べて…"
+    )
 
 
 def test_a_large_trace_keeps_whole_top_levels_and_says_it_is_truncated():
