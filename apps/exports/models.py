@@ -49,5 +49,12 @@ class ExportJob(models.Model):
         return min(99, int(100 * self.rows_done / self.rows_estimated))
 
     @property
+    def table_label(self) -> str:
+        from apps.traces.export_tables import TABLES
+
+        table = TABLES.get(self.table)
+        return str(table.label) if table else self.table
+
+    @property
     def filename(self) -> str:
         return f"{self.table}-{self.project_id}-{self.id}.{self.format}"
