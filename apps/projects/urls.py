@@ -52,6 +52,7 @@ urlpatterns = [
     path("<str:project_id>/media/<str:media_id>/", MediaContentView.as_view(), name="media"),
     path("<str:project_id>/sessions/", trace_views.SessionsView.as_view(), name="sessions"),
     path("<str:project_id>/users/", trace_views.UsersView.as_view(), name="users"),
+    path("<str:project_id>/users/<str:user_id>/", trace_views.UserView.as_view(), name="user"),
     path("<str:project_id>/observations/", trace_views.ObservationsView.as_view(), name="observations"),
     path("<str:project_id>/errors/", trace_views.ErrorsView.as_view(), name="errors"),
     path("<str:project_id>/sessions/<str:session_id>/", trace_views.SessionReplayView.as_view(), name="session"),

@@ -88,6 +88,7 @@ CONSOLE: dict[str, ConsoleCase] = {
     "projects:saved_view_delete": ConsoleCase("project", extra=_saved_view_id),
     "projects:sessions": ConsoleCase("project"),
     "projects:users": ConsoleCase("project"),
+    "projects:user": ConsoleCase("project", extra=lambda t: (_api_trace(t), {"user_id": "matrix-user"})[1]),
     "projects:trace_bookmark": ConsoleCase(
         "project", extra=lambda t: (_api_trace(t), {"trace_id": "matrix-trace"})[1], post=lambda t: {"on": "1"}
     ),
@@ -294,7 +295,7 @@ def _api_trace(t: Tenant) -> None:
             "id": "m1",
             "type": "trace-create",
             "timestamp": "2026-11-28T12:00:00Z",
-            "body": {"id": "matrix-trace", "sessionId": "matrix-session"},
+            "body": {"id": "matrix-trace", "sessionId": "matrix-session", "userId": "matrix-user"},
         },
         {
             "id": "m2",

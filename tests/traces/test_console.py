@@ -230,3 +230,16 @@ def test_bookmark_a_trace(workflow, member_client):
     assert [t.id for t in listed.context["page"].object_list] == ["wf"]
     member_client.post(url, {"on": "0"})
     assert not Trace.objects.get(project_id=workflow.project.id, id="wf").bookmarked
+
+
+def test_user_page_with_sessions_and_traces(workflow, member_client, other_tenant):
+    url = reverse("projects:user", args=[workflow.project.id, "u1"])
+    page = member_client.get(url)
+    assert page.status_code == 200
+    assert page.context["summary"]["traces"] == 1 and page.context["summary"]["sessions"] == 1
+    assert [s["session_id"] for s in page.context["sessions"]] == ["c1"]
+    assert [t.id for t in page.context["traces"]] == ["wf"]
+    users = member_client.get(reverse("projects:users", args=[workflow.project.id]))
+    assert url in users.content.decode()  # the users list links to the page
+    assert member_client.get(reverse("projects:user", args=[workflow.project.id, "nobody"])).status_code == 404
+    assert member_client.get(reverse("projects:user", args=[other_tenant.project.id, "u1"])).status_code == 404

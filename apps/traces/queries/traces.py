@@ -210,11 +210,11 @@ def environment_names(*, project_id: str) -> list[str]:
     )
 
 
-def _activity_by(project_id: str, field: str, search: str, **extra) -> QuerySet:
+def _activity_by(project_id: str, field: str, search: str, where: dict | None = None, **extra) -> QuerySet:
     """Traces grouped by one of their columns: count, time span, tokens, cost, errors; latest first."""
     from django.db.models import Count, Max, Min, Sum
 
-    traces = Trace.objects.filter(project_id=project_id, **{f"{field}__isnull": False})
+    traces = Trace.objects.filter(project_id=project_id, **{f"{field}__isnull": False}, **(where or {}))
     if search:
         traces = traces.filter(**{f"{field}__icontains": search})
     return (
@@ -232,11 +232,30 @@ def _activity_by(project_id: str, field: str, search: str, **extra) -> QuerySet:
     )
 
 
-def session_overview(*, project_id: str, search: str = "") -> QuerySet:
+def session_overview(*, project_id: str, search: str = "", user_id: str | None = None) -> QuerySet:
     """Sessions with their trace count, time span, cost and user, most recently active first."""
     from django.db.models import Max
 
-    return _activity_by(project_id, "session_id", search, user=Max("user_id"))
+    where = {"user_id": user_id} if user_id is not None else None
+    return _activity_by(project_id, "session_id", search, where, user=Max("user_id"))
+
+
+def user_summary(*, project_id: str, user_id: str) -> dict[str, Any]:
+    """One end user's figures: traces, sessions, tokens, cost, errors, first and last seen; NotFound if unseen."""
+    from django.db.models import Count, Max, Min, Sum
+
+    summary = Trace.objects.filter(project_id=project_id, user_id=user_id).aggregate(
+        traces=Count("id"),
+        sessions=Count("session_id", distinct=True),
+        first=Min("timestamp"),
+        last=Max("timestamp"),
+        cost=Sum("total_cost"),
+        tokens=Sum("total_tokens"),
+        errors=Sum("error_count"),
+    )
+    if not summary["traces"]:
+        raise NotFound(f"User {user_id} not found within authorized project")
+    return summary
 
 
 def session_turns(*, project_id: str, session_id: str) -> list[Trace]:

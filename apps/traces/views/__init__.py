@@ -10,6 +10,7 @@ from apps.traces.views.detail import (
 )
 from apps.traces.views.observations import ErrorsView, ObservationsView
 from apps.traces.views.saved import SavedViewCreateView, SavedViewDeleteView
+from apps.traces.views.user import UserView
 from apps.traces.views.table import TracesExportView, TracesView
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "TraceTagsView",
     "TracesExportView",
     "TracesView",
+    "UserView",
     "UsersView",
 ]
