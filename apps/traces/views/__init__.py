@@ -10,8 +10,8 @@ from apps.traces.views.detail import (
 )
 from apps.traces.views.observations import ErrorsView, ObservationsView
 from apps.traces.views.saved import SavedViewCreateView, SavedViewDeleteView
-from apps.traces.views.user import UserView
 from apps.traces.views.table import TracesExportView, TracesView
+from apps.traces.views.user import UserView
 
 __all__ = [
     "ErrorsView",
