@@ -4,6 +4,8 @@ import pytest
 
 from apps.traces.finetune import assistant_message, finetune_example, input_messages
 
+pytestmark = pytest.mark.core
+
 CALL = {"id": "call_1", "type": "function", "function": {"name": "weather", "arguments": '{"city": "Tokyo"}'}}
 
 
