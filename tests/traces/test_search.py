@@ -66,7 +66,9 @@ def _found(client, project_id, q):
 
 def test_console_search_finds_japanese_english_and_metadata(corpus, member_client):
     assert pending_count(project_id=corpus.project.id) == 3
-    assert _found(member_client, corpus.project.id, "タワー") == []  # not indexed yet
+    assert _found(member_client, corpus.project.id, "タワー") == []  # not indexed yet, and the page says so
+    waiting = member_client.get(reverse("projects:traces", args=[corpus.project.id]), {"q": "タワー"})
+    assert waiting.context["search_pending"] == 3 and b"still being indexed" in waiting.content
     index_pending()
     assert pending_count(project_id=corpus.project.id) == 0
     project = corpus.project.id

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.core.errors import InvalidRequest
 from apps.core.pagination import Window
 from apps.core.views import ConsoleView
-from apps.traces import exports, saved_views, search, serializers, table_spec
+from apps.traces import exports, saved_views, search, serializers, table_spec, tasks
 from apps.traces.queries import filters as filter_grammar
 from apps.traces.queries import traces as queries
 
@@ -119,6 +119,8 @@ class TracesView(ConsoleView):
                 "environments": queries.environment_names(project_id=project_id),
                 "saved_views": saved_views.visible_views(access=self.access, table="traces"),
                 "can_share": self.access.has("traces:write"),
+                # Searching while the indexer catches up: say that recent traces may be missing.
+                "search_pending": tasks.pending_count(project_id=project_id) if f["q"] else 0,
             },
         )
 
