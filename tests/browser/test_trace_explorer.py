@@ -167,3 +167,5 @@ def test_filter_by_metadata_search_japanese_save_a_view_and_choose_columns(page:
     expect(table.get_by_role("columnheader", name="Release")).to_be_visible()
     expect(table.get_by_role("columnheader", name="Tokens")).to_have_count(0)
     expect(page.get_by_test_id("search")).to_have_value("天気")  # the filters stay
+    page.get_by_test_id("add-filter").click()
+    page.screenshot(path="/tmp/langops-traces-table.png", full_page=True)
