@@ -6,9 +6,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps.core.blobs import LocalBlobStore, blob_store
+from apps.core.errors import InvalidRequest
 from apps.core.views import ConsoleView
 from apps.exports import selectors, services
 from apps.traces import export_tables, exports
@@ -38,9 +40,14 @@ class TableExportView(ConsoleView):
         if export_format not in spec.formats:
             raise Http404("Unknown export format")
         params = export_tables.clean_params(spec, request.GET)
-        if request.POST.get("background") or services.export_runs_in_background(
-            access=self.access, table=spec, params=params
-        ):
+        try:
+            background = request.POST.get("background") or services.export_runs_in_background(
+                access=self.access, table=spec, params=params
+            )
+        except InvalidRequest as exc:  # a filter the table refuses: back to the table, which says why
+            messages.error(request, exc.message)
+            return redirect(f"{reverse(spec.page, args=[project_id])}?{request.GET.urlencode()}")
+        if background:
             services.export_start(access=self.access, table=spec, export_format=export_format, params=params)
             messages.success(request, _("Export started. Its progress is shown below; download it when it is done."))
             return redirect("projects:exports", project_id=project_id)

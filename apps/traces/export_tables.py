@@ -32,7 +32,8 @@ from apps.traces.views.table import FILTER_KEYS as TRACE_FILTER_KEYS
 from apps.traces.views.table import filtered_traces
 
 CHUNK_SIZE = 1000
-MAX_PARAM_LENGTH = 200
+# A JSON filter of the traces table can be long; a request line is at most ~4 KB (gunicorn) anyway.
+MAX_PARAM_LENGTH = 4000
 TABULAR = ("csv", "json", "jsonl")
 
 
@@ -110,6 +111,7 @@ def _generations(project_id: str, params: dict[str, str]) -> tuple[QuerySet, dic
 class ExportTable:
     name: str
     label: Any
+    page: str  # URL name of the table's page
     query: Callable[[str, Any], tuple[QuerySet, dict[str, str]]]
     keys: tuple[str, ...]
     row: Callable[[Any], dict[str, Any] | None]
@@ -121,16 +123,24 @@ class ExportTable:
 TABLES: dict[str, ExportTable] = {
     t.name: t
     for t in (
-        ExportTable("traces", _("Traces"), filtered_traces, TRACE_FILTER_KEYS, trace_export_row),
-        ExportTable("sessions", _("Sessions"), filtered_sessions, SESSION_FILTER_KEYS, _session_row),
-        ExportTable("users", _("Users"), filtered_users, USER_FILTER_KEYS, _user_row),
+        ExportTable("traces", _("Traces"), "projects:traces", filtered_traces, TRACE_FILTER_KEYS, trace_export_row),
         ExportTable(
-            "observations", _("Observations"), filtered_observations, OBSERVATION_FILTER_KEYS, _observation_row
+            "sessions", _("Sessions"), "projects:sessions", filtered_sessions, SESSION_FILTER_KEYS, _session_row
         ),
-        ExportTable("errors", _("Errors"), filtered_errors, ERROR_FILTER_KEYS, _error_row),
+        ExportTable("users", _("Users"), "projects:users", filtered_users, USER_FILTER_KEYS, _user_row),
+        ExportTable(
+            "observations",
+            _("Observations"),
+            "projects:observations",
+            filtered_observations,
+            OBSERVATION_FILTER_KEYS,
+            _observation_row,
+        ),
+        ExportTable("errors", _("Errors"), "projects:errors", filtered_errors, ERROR_FILTER_KEYS, _error_row),
         ExportTable(
             "finetune",
             _("OpenAI fine-tuning (generations)"),
+            "projects:observations",
             _generations,
             tuple(k for k in OBSERVATION_FILTER_KEYS if k != "type"),
             _finetune_row,

@@ -1,9 +1,11 @@
 """Exports of every console table: exactly the filtered rows, in each format, streamed; jobs and
 their files, with permissions and expiry. The real-worker and S3 runs are in test_export_worker.py."""
 
+import json
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -112,7 +114,7 @@ def explorer(tenant):
 
 def _export(client, project_id: str, table: str, params: dict, export_format: str, **post):
     url = reverse("projects:export", args=[project_id, table])
-    query = "&".join(f"{k}={v}" for k, v in params.items())
+    query = urlencode(params)
     return client.post(f"{url}?{query}" if query else url, {"format": export_format, **post})
 
 
@@ -126,6 +128,12 @@ CASES = [
     ("traces", {}, "id", ["t3", "t2", "t1", "t-old"]),
     ("traces", {"user": "alice"}, "id", ["t3", "t1"]),
     ("traces", {"range": "24h", "session": "s1"}, "id", ["t3", "t1"]),
+    (
+        "traces",
+        {"filter": json.dumps([{"type": "string", "column": "name", "operator": "=", "value": "chat"}])},
+        "id",
+        ["t2", "t1"],
+    ),
     ("sessions", {}, "sessionId", ["s1", "s2"]),
     ("sessions", {"q": "s2"}, "sessionId", ["s2"]),
     ("users", {"q": "ali"}, "userId", ["alice"]),
@@ -186,10 +194,17 @@ def test_unknown_tables_formats_and_methods(explorer, member_client):
     assert member_client.get(reverse("projects:export", args=[project_id, "traces"])).status_code == 405
 
 
+def test_a_filter_the_table_refuses_sends_back_to_the_table(explorer, member_client):
+    response = _export(member_client, explorer.project.id, "traces", {"filter": "not json", "user": "bob"}, "csv")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("projects:traces", args=[explorer.project.id]) + "?filter=not+json&user=bob"
+    assert not ExportJob.objects.exists()
+
+
 def test_filter_values_are_length_capped_and_unknown_parameters_dropped(explorer, member_client):
     _export(member_client, explorer.project.id, "traces", {"user": "x" * 5000, "evil": "1"}, "csv", background="1")
     job = ExportJob.objects.get()
-    assert job.params == {"user": "x" * 200}
+    assert job.params == {"user": "x" * 4000}
 
 
 def test_streaming_reads_rows_a_chunk_at_a_time(tenant, member_client):
