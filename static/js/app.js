@@ -65,3 +65,38 @@ document.addEventListener("alpine:init", () => {
     };
   });
 });
+
+// The trace page's observation tree: rows carry their depth; a toggle hides or shows the rows
+// below it (a collapsed row's descendants stay hidden when an ancestor is expanded again).
+function treeRefresh(container) {
+  let hiddenBelow = null;
+  for (const row of container.querySelectorAll(".tree-row[data-depth]")) {
+    const depth = Number(row.dataset.depth);
+    if (hiddenBelow !== null && depth > hiddenBelow) {
+      row.hidden = true;
+      continue;
+    }
+    hiddenBelow = row.classList.contains("collapsed") ? depth : null;
+    row.hidden = false;
+  }
+}
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-tree-toggle]");
+  const all = event.target.closest("[data-tree-all]");
+  if (!toggle && !all) return;
+  event.preventDefault();
+  const container = event.target.closest("[data-tree]");
+  if (toggle) toggle.closest(".tree-row").classList.toggle("collapsed");
+  else
+    container.querySelectorAll(".tree-row[data-depth]").forEach((row) => {
+      const collapse = all.dataset.treeAll === "collapse" && row.querySelector("[data-tree-toggle]");
+      row.classList.toggle("collapsed", Boolean(collapse));
+    });
+  treeRefresh(container);
+});
+document.addEventListener("keydown", (event) => {
+  if ((event.key === "Enter" || event.key === " ") && event.target.matches("[data-tree-toggle]")) {
+    event.preventDefault();
+    event.target.click();
+  }
+});

@@ -109,6 +109,11 @@ def test_explore_a_failing_trace_filter_replay_and_export(page: Page, explorer):
     page.get_by_role("link", name="workflow", exact=True).click()
     rows = page.get_by_test_id("tree-row")
     expect(rows).to_have_count(3)
+    rows.first.locator("[data-tree-toggle]").click()  # collapse "workflow run"
+    expect(page.get_by_role("link", name="code node")).to_be_hidden()
+    expect(page).to_have_url(f"/project/{explorer.project.id}/traces/wf-1/")  # toggling does not navigate
+    rows.first.locator("[data-tree-toggle]").click()
+    expect(page.get_by_role("link", name="code node")).to_be_visible()
     expect(page.get_by_text("東京の天気は？")).to_be_visible()
     page.get_by_role("link", name="code node").click()
     expect(page.get_by_test_id("status-message")).to_contain_text("division by zero")

@@ -1,6 +1,5 @@
 """Console: one trace (tree, timeline, agent graph, input and output, comments) and what can be done to it."""
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,7 +13,7 @@ from apps.core.views import ConsoleView
 from apps.media.selectors import media_items
 from apps.scores.selectors import comment_list_for
 from apps.scores.services import MAX_COMMENT_CHARS, comment_create
-from apps.traces import services
+from apps.traces import services, tree
 from apps.traces.graph import agent_graph
 from apps.traces.models import LEVELS
 from apps.traces.queries import traces as queries
@@ -25,38 +24,6 @@ from apps.traces.services import MAX_TAG_CHARS
 
 __all__ = ["TraceBookmarkView", "TraceCommentView", "TraceDeleteView", "TraceDetailView", "TraceTagsView", "as_chat"]
 VIEWS = ("tree", "graph")
-
-
-def _tree(observations: list[Any]) -> list[dict[str, Any]]:
-    """Observations nested under their parents (unknown parents become roots), in start order."""
-    nodes = {o.id: {"obs": o, "children": []} for o in observations}
-    roots = []
-    for observation in observations:
-        parent = nodes.get(observation.parent_observation_id or "")
-        (parent["children"] if parent and parent["obs"] is not observation else roots).append(nodes[observation.id])
-    return roots
-
-
-def _flatten(nodes: list[dict[str, Any]], depth: int = 0) -> list[dict[str, Any]]:
-    rows = []
-    for node in nodes:
-        rows.append({"obs": node["obs"], "depth": depth, "has_children": bool(node["children"])})
-        rows.extend(_flatten(node["children"], depth + 1))
-    return rows
-
-
-def _timeline(rows: list[dict[str, Any]], trace) -> None:
-    """Offset and width (percent of the trace's span) of every row's bar in the waterfall."""
-    starts = [r["obs"].start_time for r in rows]
-    ends = [r["obs"].end_time or r["obs"].start_time for r in rows]
-    if not rows:
-        return
-    first, last = min(starts), max(ends)
-    total = max((last - first).total_seconds(), 0.001)
-    for row, start, end in zip(rows, starts, ends, strict=True):
-        row["offset"] = round(100 * (start - first).total_seconds() / total, 2)
-        row["width"] = max(round(100 * (end - start).total_seconds() / total, 2), 0.4)
-        row["seconds"] = (end - start).total_seconds()
 
 
 def _trace_url(project_id: str, trace_id: str, *, observation: str = "", view: str = "") -> str:
@@ -72,14 +39,13 @@ class TraceDetailView(ConsoleView):
     def get(self, request: HttpRequest, project_id: str, trace_id: str) -> HttpResponse:
         trace = queries.trace_get(project_id=project_id, trace_id=trace_id)  # NotFound -> 404 in the base
         observations = queries.trace_observations(project_id=project_id, trace_id=trace_id)
-        rows = _flatten(_tree(observations))
-        _timeline(rows, trace)
+        rows = tree.flatten(tree.tree(observations))
+        tree.timeline(rows)
         view = request.GET.get("view") if request.GET.get("view") in VIEWS else "tree"
         selected_id = request.GET.get("observation")
         selected = next((o for o in observations if o.id == selected_id), None)
         subject = selected or trace
-        # The slow step is the slowest leaf: a parent span is always at least as long as its children.
-        slowest = max((r for r in rows if not r["has_children"]), key=lambda r: r["seconds"], default=None)
+        slowest_id = tree.slowest_leaf(rows)
         commented = [("TRACE", trace.id)] + ([("OBSERVATION", selected.id)] if selected else [])
         return render(
             request,
@@ -99,7 +65,10 @@ class TraceDetailView(ConsoleView):
                 ),
                 "comments": comment_list_for(project_id=project_id, objects=commented),
                 "scores": [score_dict(s) for s in queries.trace_scores(project_id=project_id, trace_id=trace_id)],
-                "slowest_id": slowest["obs"].id if slowest and len(rows) > 1 else None,
+                "slowest_id": slowest_id,
+                "tree_html": tree.rows_html(rows, selected_id=selected_id, slowest_id=slowest_id, view=view)
+                if view == "tree"
+                else "",
                 "levels": LEVELS,
                 "can_write": self.access.has("traces:write"),
                 "max_tag_chars": MAX_TAG_CHARS,
