@@ -35,7 +35,6 @@ urlpatterns = [
         trace_views.SavedViewDeleteView.as_view(),
         name="saved_view_delete",
     ),
-    path("<str:project_id>/exports/traces/", trace_views.TracesExportView.as_view(), name="traces_export"),
     path("<str:project_id>/traces/<str:trace_id>/", trace_views.TraceDetailView.as_view(), name="trace"),
     path("<str:project_id>/traces/<str:trace_id>/delete/", trace_views.TraceDeleteView.as_view(), name="trace_delete"),
     path(

@@ -83,7 +83,6 @@ CONSOLE: dict[str, ConsoleCase] = {
     "projects:model_delete": ConsoleCase("project", extra=_model_id),
     "projects:ingestion_health": ConsoleCase("project"),
     "projects:traces": ConsoleCase("project"),
-    "projects:traces_export": ConsoleCase("project"),
     "projects:saved_view_create": ConsoleCase("project", post=lambda t: {"name": "Errors", "query": "errors=1"}),
     "projects:saved_view_delete": ConsoleCase("project", extra=_saved_view_id),
     "projects:sessions": ConsoleCase("project"),

@@ -111,23 +111,6 @@ def test_trace_detail_of_another_project_is_404(workflow, other_tenant):
     assert outsider.get(url).status_code == 404
 
 
-def test_export_streams_the_filtered_table(workflow, member_client):
-    import csv
-    import io
-    import json
-
-    url = reverse("projects:traces_export", args=[workflow.project.id])
-    response = member_client.get(url, {"user": "u1", "format": "csv"})
-    assert response.streaming and response["Content-Disposition"].endswith('.csv"')
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [r["id"] for r in rows] == ["wf"] and json.loads(rows[0]["input"]) == {"query": "こんにちは"}
-    everything = json.loads(b"".join(member_client.get(url, {"format": "json"}).streaming_content))
-    assert [r["id"] for r in everything] == ["other", "wf"]
-    lines = b"".join(member_client.get(url, {"format": "jsonl", "errors": "1"}).streaming_content).splitlines()
-    assert [json.loads(line)["id"] for line in lines] == ["wf"]
-    assert member_client.get(url, {"format": "xml"}).status_code == 404
-
-
 def test_sessions_list_and_replay(workflow, api_client, member_client):
     post_batch(
         api_client,

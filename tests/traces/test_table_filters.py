@@ -104,8 +104,6 @@ def test_a_bad_filter_is_explained_not_applied(table, member_client):
         assert page.status_code == 200
         assert page.context["filter_error"]
         assert [r["trace"].id for r in page.context["rows"]] == []  # the other filters still apply
-    export = member_client.get(reverse("projects:traces_export", args=[table.project.id]), {"filter": "not json"})
-    assert export.status_code == 400
 
 
 def test_custom_time_window(table, member_client):

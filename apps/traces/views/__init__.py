@@ -10,7 +10,7 @@ from apps.traces.views.detail import (
 )
 from apps.traces.views.observations import ErrorsView, ObservationsView
 from apps.traces.views.saved import SavedViewCreateView, SavedViewDeleteView
-from apps.traces.views.table import TracesExportView, TracesView
+from apps.traces.views.table import TracesView
 from apps.traces.views.user import UserView
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
     "TraceDeleteView",
     "TraceDetailView",
     "TraceTagsView",
-    "TracesExportView",
     "TracesView",
     "UserView",
     "UsersView",

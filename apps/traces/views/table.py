@@ -4,14 +4,14 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from apps.core.errors import InvalidRequest
 from apps.core.pagination import Window
 from apps.core.views import ConsoleView
-from apps.traces import exports, saved_views, search, serializers, table_spec, tasks
+from apps.traces import saved_views, search, table_spec, tasks
 from apps.traces.queries import filters as filter_grammar
 from apps.traces.queries import traces as queries
 
@@ -123,17 +123,3 @@ class TracesView(ConsoleView):
                 "search_pending": tasks.pending_count(project_id=project_id) if f["q"] else 0,
             },
         )
-
-
-class TracesExportView(ConsoleView):
-    """The traces table as it is filtered, streamed as CSV, JSON or JSONL (never held in memory)."""
-
-    scope = "traces"
-
-    def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
-        export_format = request.GET.get("format", "csv")
-        if export_format not in exports.FORMATS:
-            raise Http404("Unknown export format")
-        traces, _ = filtered_traces(project_id, request.GET)
-        rows = (serializers.trace_export_row(t) for t in traces.iterator(chunk_size=1000))
-        return exports.streaming_response(rows, export_format, filename=f"traces-{project_id}")
