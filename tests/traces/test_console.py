@@ -128,11 +128,20 @@ def test_sessions_list_and_replay(workflow, api_client, member_client):
                 },
             ),
             event("score-create", {"traceId": "turn2", "name": "helpful", "value": 1, "dataType": "BOOLEAN"}),
+            event("score-create", {"traceId": "wf", "name": "helpful", "value": 0, "dataType": "BOOLEAN"}),
+            event("score-create", {"sessionId": "c1", "name": "verdict", "value": "resolved"}),
+            event("score-create", {"sessionId": "elsewhere", "name": "verdict", "value": "nope"}),
         ],
     )
     sessions = member_client.get(reverse("projects:sessions", args=[workflow.project.id]))
     [row] = sessions.context["page"].object_list
     assert (row["session_id"], row["traces"], row["user"]) == ("c1", 2, "u1")
+    [listed] = sessions.context["rows"]
+    assert listed["scores"] == [
+        {"name": "helpful", "value": 0.5, "count": 2},
+        {"name": "verdict", "label": "resolved", "count": 1},
+    ]
+    assert "helpful: 0.5" in sessions.content.decode()
     replay = member_client.get(reverse("projects:session", args=[workflow.project.id, "c1"]))
     turns = replay.context["turns"]
     assert [t["trace"].id for t in turns] == ["wf", "turn2"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 from django.db import connection
-from django.db.models import F, Func, IntegerField, QuerySet, Value
+from django.db.models import F, Func, IntegerField, Q, QuerySet, Value
 
 from apps.core.errors import InvalidRequest, NotFound
 from apps.scores.models import Score
@@ -271,6 +271,40 @@ def scores_by_trace(*, project_id: str, trace_ids: list[str]) -> dict[str, list[
     for score in Score.objects.filter(project_id=project_id, trace_id__in=trace_ids).order_by("timestamp", "id"):
         grouped[score.trace_id].append(score)
     return grouped
+
+
+def session_scores(*, project_id: str, session_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per session, its scores by name (on the session or on its traces): numeric ones averaged,
+    categorical ones as their most frequent value. Two queries for a page of sessions."""
+    from collections import Counter
+
+    trace_session = dict(
+        Trace.objects.filter(project_id=project_id, session_id__in=session_ids).values_list("id", "session_id")
+    )
+    scores = Score.objects.filter(project_id=project_id).filter(
+        Q(session_id__in=session_ids) | Q(trace_id__in=list(trace_session))
+    )
+    numbers: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    labels: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for session_id, trace_id, name, value, string_value, data_type in scores.values_list(
+        "session_id", "trace_id", "name", "value", "string_value", "data_type"
+    ):
+        session = session_id or trace_session.get(trace_id)
+        if session is None:
+            continue
+        if data_type in ("NUMERIC", "BOOLEAN") and value is not None:
+            numbers[session][name].append(value)
+        elif string_value:
+            labels[session][name][string_value] += 1
+    summary: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for session, by_name in numbers.items():
+        for name, values in by_name.items():
+            summary[session].append({"name": name, "value": sum(values) / len(values), "count": len(values)})
+    for session, by_name in labels.items():
+        for name, counter in by_name.items():
+            label, count = counter.most_common(1)[0]
+            summary[session].append({"name": name, "label": label, "count": sum(counter.values())})
+    return {session: sorted(items, key=lambda i: i["name"]) for session, items in summary.items()}
 
 
 def user_overview(*, project_id: str, search: str = "") -> QuerySet:

@@ -33,10 +33,16 @@ class SessionsView(ConsoleView):
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
         sessions, f = filtered_sessions(project_id, request.GET)
         page = Window(sessions, request.GET.get("page"))
+        scores = queries.session_scores(project_id=project_id, session_ids=[s["session_id"] for s in page.object_list])
         return render(
             request,
             "traces/sessions.html",
-            {"page": page, "search": f["q"], "query": urlencode({k: v for k, v in f.items() if v})},
+            {
+                "page": page,
+                "rows": [{"session": s, "scores": scores.get(s["session_id"], [])} for s in page.object_list],
+                "search": f["q"],
+                "query": urlencode({k: v for k, v in f.items() if v}),
+            },
         )
 
 
