@@ -7,27 +7,24 @@ run (HTML, SVG, scripts) since the bytes are served from our own origin.
 """
 
 import re
+import typing
 from dataclasses import dataclass
 from typing import Any
+
+from apps.media.api import ContentType
 
 REFERENCE = re.compile(r"@@@langfuseMedia:([^@]{1,300}?)@@@")
 MAX_REFERENCES = 50  # per rendered value: a trace with thousands of images shows the first ones
 
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/jpg", "image/webp", "image/gif", "image/avif", "image/bmp"})
-AUDIO_TYPES = frozenset(
-    {
-        "audio/mpeg",
-        "audio/mp3",
-        "audio/wav",
-        "audio/ogg",
-        "audio/oga",
-        "audio/aac",
-        "audio/mp4",
-        "audio/flac",
-        "audio/opus",
-        "audio/webm",
-    }
-)
+_UPLOADABLE = typing.get_args(ContentType)  # what the SDKs may upload (Langfuse's content types)
+# Shown inline: every uploadable image and audio type a browser plays safely (SVG can carry
+# script; TIFF and HEIC do not display in most browsers and are offered as downloads instead).
+IMAGE_TYPES = frozenset(t for t in _UPLOADABLE if t.startswith("image/")) - {
+    "image/svg+xml",
+    "image/tiff",
+    "image/heic",
+}
+AUDIO_TYPES = frozenset(t for t in _UPLOADABLE if t.startswith("audio/"))
 FILE_TYPES = frozenset(
     {"application/pdf", "text/plain", "text/csv", "application/json", "application/x-ndjson", "video/mp4", "video/webm"}
 )

@@ -37,22 +37,11 @@ MAX_PARAM_LENGTH = 4000
 TABULAR = ("csv", "json", "jsonl")
 
 
-def _session_row(row: dict[str, Any]) -> dict[str, Any]:
+def _activity_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of the sessions or users table (traces grouped by session or by user)."""
+    key = {"sessionId": row["session_id"], "userId": row["user"]} if "session_id" in row else {"userId": row["user_id"]}
     return {
-        "sessionId": row["session_id"],
-        "userId": row["user"],
-        "traces": row["traces"],
-        "firstSeen": row["first"],
-        "lastSeen": row["last"],
-        "totalTokens": row["tokens"],
-        "totalCost": row["cost"],
-        "errors": row["errors"],
-    }
-
-
-def _user_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "userId": row["user_id"],
+        **key,
         "traces": row["traces"],
         "firstSeen": row["first"],
         "lastSeen": row["last"],
@@ -125,9 +114,9 @@ TABLES: dict[str, ExportTable] = {
     for t in (
         ExportTable("traces", _("Traces"), "projects:traces", filtered_traces, TRACE_FILTER_KEYS, trace_export_row),
         ExportTable(
-            "sessions", _("Sessions"), "projects:sessions", filtered_sessions, SESSION_FILTER_KEYS, _session_row
+            "sessions", _("Sessions"), "projects:sessions", filtered_sessions, SESSION_FILTER_KEYS, _activity_row
         ),
-        ExportTable("users", _("Users"), "projects:users", filtered_users, USER_FILTER_KEYS, _user_row),
+        ExportTable("users", _("Users"), "projects:users", filtered_users, USER_FILTER_KEYS, _activity_row),
         ExportTable(
             "observations",
             _("Observations"),

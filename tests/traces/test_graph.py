@@ -1,33 +1,11 @@
 """The agent graph's layout (apps/traces/graph.py), on plain objects: no database needed."""
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from apps.traces.graph import COLUMN_GAP, LABEL_UNITS, NODE_HEIGHT, NODE_WIDTH, ROW_GAP, agent_graph
+from tests.traces.fakes import Obs
 
 pytestmark = pytest.mark.core
-T0 = datetime(2026, 11, 28, tzinfo=UTC)
-
-
-@dataclass
-class Obs:
-    id: str
-    parent_observation_id: str | None = None
-    type: str = "SPAN"
-    name: str | None = None
-    level: str = "DEFAULT"
-    start: float = 0
-    end: float | None = 1
-
-    @property
-    def start_time(self):
-        return T0 + timedelta(seconds=self.start)
-
-    @property
-    def end_time(self):
-        return None if self.end is None else T0 + timedelta(seconds=self.end)
 
 
 def agent_flow() -> list[Obs]:

@@ -1,34 +1,9 @@
 """The trace page's observation tree: nesting without recursion, cycles, waterfall, rows as HTML."""
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from apps.traces import tree
-
-T0 = datetime(2026, 11, 28, 12, tzinfo=UTC)
-
-
-@dataclass
-class Obs:
-    id: str
-    parent_observation_id: str | None
-    start: float = 0
-    end: float | None = 1
-    name: str | None = None
-    type: str = "SPAN"
-    level: str = "DEFAULT"
-    total_tokens: int = 0
-    total_cost: float | None = None
-
-    @property
-    def start_time(self):
-        return T0 + timedelta(seconds=self.start)
-
-    @property
-    def end_time(self):
-        return None if self.end is None else T0 + timedelta(seconds=self.end)
+from tests.traces.fakes import Obs
 
 
 def _rows(observations):
@@ -38,7 +13,14 @@ def _rows(observations):
 
 
 def test_nesting_order_depth_and_slowest_leaf():
-    rows = _rows([Obs("a", None, 0, 10), Obs("b", "a", 0, 2), Obs("c", "a", 2, 9), Obs("d", "b", 0, 1)])
+    rows = _rows(
+        [
+            Obs("a", None, start=0, end=10),
+            Obs("b", "a", start=0, end=2),
+            Obs("c", "a", start=2, end=9),
+            Obs("d", "b", start=0, end=1),
+        ]
+    )
     assert [(r["obs"].id, r["depth"], r["has_children"]) for r in rows] == [
         ("a", 0, True),
         ("b", 1, True),
@@ -63,7 +45,12 @@ def test_a_chain_thousands_deep_needs_no_recursion():
 
 
 def test_rows_html_escapes_names_and_marks_selection_errors_and_slowest():
-    rows = _rows([Obs("a", None, 0, 5), Obs("b<", "a", 0, 4, name="<script>x</script>", level="ERROR", total_tokens=7)])
+    rows = _rows(
+        [
+            Obs("a", None, start=0, end=5),
+            Obs("b<", "a", start=0, end=4, name="<script>x</script>", level="ERROR", total_tokens=7),
+        ]
+    )
     html = tree.rows_html(rows, selected_id="b<", slowest_id="b<", view="tree")
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="?observation=b%3C"' in html
