@@ -66,6 +66,7 @@ class Trace(models.Model):
             models.Index(fields=["updated_at"], condition=models.Q(search_pending=True), name="trace_search_pending"),
             models.Index(fields=["project_id", "session_id"], name="trace_project_session"),
             models.Index(fields=["project_id", "user_id"], name="trace_project_user"),
+            models.Index(fields=["project_id", "environment"], name="trace_project_environment"),
         ]
 
     @property
