@@ -113,6 +113,30 @@ def ids_by_trace(*, project_id: str, trace_ids: list[str]) -> tuple[dict[str, li
     return observations, scores
 
 
+OUTLINE_FIELDS = (
+    "project_id",
+    "id",
+    "trace_id",
+    "parent_observation_id",
+    "type",
+    "name",
+    "level",
+    "start_time",
+    "end_time",
+    "total_tokens",
+    "total_cost",
+)
+
+
+def trace_outline(*, project_id: str, trace_id: str) -> list[Observation]:
+    """A trace's observations with only what a tree or a graph draws (no input, output or metadata)."""
+    return list(
+        Observation.objects.filter(project_id=project_id, trace_id=trace_id)
+        .only(*OUTLINE_FIELDS)
+        .order_by("start_time", "id")
+    )
+
+
 def trace_observations(*, project_id: str, trace_id: str) -> list[Observation]:
     return list(Observation.objects.filter(project_id=project_id, trace_id=trace_id).order_by("start_time", "id"))
 

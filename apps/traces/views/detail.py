@@ -17,7 +17,7 @@ from apps.traces import services, tree
 from apps.traces.graph import agent_graph
 from apps.traces.models import LEVELS
 from apps.traces.queries import traces as queries
-from apps.traces.queries.detail import observation_in_trace
+from apps.traces.queries.detail import observation_in_trace, observation_of_trace
 from apps.traces.rendering import as_chat
 from apps.traces.serializers import score_dict
 from apps.traces.services import MAX_TAG_CHARS
@@ -38,12 +38,16 @@ class TraceDetailView(ConsoleView):
 
     def get(self, request: HttpRequest, project_id: str, trace_id: str) -> HttpResponse:
         trace = queries.trace_get(project_id=project_id, trace_id=trace_id)  # NotFound -> 404 in the base
-        observations = queries.trace_observations(project_id=project_id, trace_id=trace_id)
+        observations = queries.trace_outline(project_id=project_id, trace_id=trace_id)
         rows = tree.flatten(tree.tree(observations))
         tree.timeline(rows)
         view = request.GET.get("view") if request.GET.get("view") in VIEWS else "tree"
         selected_id = request.GET.get("observation")
-        selected = next((o for o in observations if o.id == selected_id), None)
+        selected = (
+            observation_of_trace(project_id=project_id, trace_id=trace_id, observation_id=selected_id)
+            if selected_id
+            else None
+        )
         subject = selected or trace
         slowest_id = tree.slowest_leaf(rows)
         commented = [("TRACE", trace.id)] + ([("OBSERVATION", selected.id)] if selected else [])
