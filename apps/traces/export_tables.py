@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from apps.traces import error_kinds
 from apps.traces.finetune import finetune_example
 from apps.traces.models import Observation
 from apps.traces.serializers import trace_export_row
@@ -78,6 +79,7 @@ def _observation_row(o: Observation) -> dict[str, Any]:
 
 def _error_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
+        "kind": error_kinds.classify(row["status_message"]),
         "statusMessage": row["status_message"],
         "name": row["name"],
         "model": row["model"],

@@ -354,13 +354,34 @@ def user_overview(*, project_id: str, search: str = "") -> QuerySet:
     return _activity_by(project_id, "user_id", search)
 
 
-def error_groups(*, project_id: str, since: datetime | None = None) -> QuerySet:
-    """ERROR observations grouped by status message, model and name, with counts and first/last seen."""
-    from django.db.models import Count, Max, Min
-
+def _errors(project_id: str, since: datetime | None, condition: Q | None) -> QuerySet:
     errors = Observation.objects.filter(project_id=project_id, level="ERROR")
     if since is not None:
         errors = errors.filter(start_time__gte=since)
+    return errors.filter(condition) if condition is not None else errors
+
+
+def error_timeline(
+    *, project_id: str, since: datetime, unit: str, condition: Q | None = None
+) -> list[tuple[str | None, str | None, str | None, datetime, int]]:
+    """ERROR observations since a moment counted per (status message, model, name, `unit` bucket)."""
+    from django.db.models import Count
+    from django.db.models.functions import Trunc
+
+    return list(
+        _errors(project_id, since, condition)
+        .annotate(bucket=Trunc("start_time", unit))
+        .values_list("status_message", "model", "name", "bucket")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def error_groups(*, project_id: str, since: datetime | None = None, condition: Q | None = None) -> QuerySet:
+    """ERROR observations grouped by status message, model and name, with counts and first/last seen."""
+    from django.db.models import Count, Max, Min
+
+    errors = _errors(project_id, since, condition)
     return (
         errors.values("status_message", "model", "name")
         .annotate(

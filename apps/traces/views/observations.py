@@ -1,5 +1,7 @@
 """Console: the observations table and the errors view."""
 
+from collections import defaultdict
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
@@ -9,6 +11,7 @@ from django.utils import timezone
 
 from apps.core.pagination import Window
 from apps.core.views import ConsoleView
+from apps.traces import error_kinds
 from apps.traces.models import LEVELS
 from apps.traces.queries import traces as queries
 from apps.traces.views.table import PRESETS
@@ -26,8 +29,9 @@ OBSERVATION_TYPES = [
     "GUARDRAIL",
 ]
 OBSERVATION_FILTER_KEYS = ("type", "model", "name", "level", "range")
-ERROR_FILTER_KEYS = ("range",)
+ERROR_FILTER_KEYS = ("range", "kind")
 ERROR_GROUPS_SHOWN = 200
+ERROR_GROUPS_CLASSIFIED = 2000
 
 
 def filtered_observations(project_id: str, params) -> tuple[QuerySet, dict[str, str]]:
@@ -50,9 +54,38 @@ def filtered_observations(project_id: str, params) -> tuple[QuerySet, dict[str, 
 
 def filtered_errors(project_id: str, params) -> tuple[QuerySet, dict[str, str]]:
     """The errors view's groups from its GET parameters (last 24 hours unless another range is chosen)."""
-    f = {"range": params.get("range", "").strip() or "24h"}
+    f = {"range": params.get("range", "").strip() or "24h", "kind": params.get("kind", "").strip()}
     since = timezone.now() - PRESETS[f["range"]] if f["range"] in PRESETS else None
-    return queries.error_groups(project_id=project_id, since=since), f
+    condition = error_kinds.condition(f["kind"]) if f["kind"] in dict(error_kinds.choices()) else None
+    if condition is None:
+        f["kind"] = ""
+    return queries.error_groups(project_id=project_id, since=since, condition=condition), f
+
+
+# The errors view's time axis per range: (how far back, truncation unit, buckets drawn).
+TIMELINES = {
+    "1h": (timedelta(hours=1), "minute", 12),
+    "24h": (timedelta(hours=24), "hour", 24),
+    "7d": (timedelta(days=7), "hour", 28),
+    "30d": (timedelta(days=30), "day", 30),
+    "all": (timedelta(days=90), "day", 30),
+}
+
+
+def _bucketed(rows, since: datetime, span: timedelta, buckets: int) -> tuple[list[int], dict[tuple, list[int]]]:
+    """Counts per drawn bucket, overall and per (status message, model, name)."""
+    step = span / buckets
+    total, per_group = [0] * buckets, defaultdict(lambda: [0] * buckets)
+    for message, model, name, moment, count in rows:
+        index = min(max(int((moment - since) / step), 0), buckets - 1)
+        total[index] += count
+        per_group[(message, model, name)][index] += count
+    return total, per_group
+
+
+def _bars(counts: list[int], height: int = 24) -> list[dict]:
+    top = max(counts, default=0) or 1
+    return [{"count": c, "height": round(height * c / top, 1) if c else 0} for c in counts]
 
 
 class ObservationsView(ConsoleView):
@@ -78,19 +111,39 @@ class ObservationsView(ConsoleView):
 
 
 class ErrorsView(ConsoleView):
-    """Errors grouped by status message, model and name: what fails, how often, since when."""
+    """Errors grouped by kind, status message, model and name over time: what fails, how often, since when."""
 
     scope = "traces"
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
-        groups, f = filtered_errors(project_id, request.GET)
+        _filtered, f = filtered_errors(project_id, {**request.GET.dict(), "kind": ""})
+        kind = request.GET.get("kind", "") if request.GET.get("kind", "") in dict(error_kinds.choices()) else ""
+        everything = list(_filtered[:ERROR_GROUPS_CLASSIFIED])  # every kind, for the counts of the chips
+        span, unit, buckets = TIMELINES.get(f["range"], TIMELINES["all"])
+        since = timezone.now() - span
+        condition = error_kinds.condition(kind) if kind else None
+        rows = queries.error_timeline(project_id=project_id, since=since, unit=unit, condition=condition)
+        total, per_group = _bucketed(rows, since, span, buckets)
+        by_kind: dict[str, int] = defaultdict(int)
+        for group in everything:
+            group["kind"] = error_kinds.classify(group["status_message"])
+            by_kind[group["kind"]] += group["count"]
+        groups = [g for g in everything if not kind or g["kind"] == kind][:ERROR_GROUPS_SHOWN]
+        for group in groups:
+            group["kind_label"] = error_kinds.label(group["kind"])
+            group["bars"] = _bars(per_group.get((group["status_message"], group["model"], group["name"]), []), 16)
+        f["kind"] = kind
         return render(
             request,
             "traces/errors.html",
             {
-                "groups": list(groups[:ERROR_GROUPS_SHOWN]),
+                "groups": groups,
                 "range": f["range"],
+                "kind": kind,
+                "kinds": [(k, lbl, by_kind.get(k, 0)) for k, lbl in error_kinds.choices()],
+                "timeline": _bars(total, 48),
+                "timeline_since": since,
                 "presets": list(PRESETS),
-                "query": urlencode(f),
+                "query": urlencode({k: v for k, v in f.items() if v}),
             },
         )
