@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 
 _ENV_PREFIX = re.compile(r"^(langfuse[-_]?)+")
 _ENV_VALID = re.compile(r"^[a-z0-9_-]+$")
@@ -33,5 +34,10 @@ def order_key(moment: datetime, *, update: bool, envelope_id: str, weak: bool = 
     `weak` keys (defaults and implied rows) sort after every explicit one, so an explicit value
     always beats a default regardless of arrival order.
     """
-    stamp = aware(moment).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return f"{'~' if weak else ''}{stamp}|{'1' if update else '0'}|{envelope_id}"
+    return f"{'~' if weak else ''}{_stamp(moment)}|{'1' if update else '0'}|{envelope_id}"
+
+
+@lru_cache(maxsize=4096)
+def _stamp(moment: datetime) -> str:
+    # A batch's events share few distinct moments (an OTLP request: one receive time for all).
+    return aware(moment).strftime("%Y-%m-%dT%H:%M:%S.%f")

@@ -101,20 +101,25 @@ class _Attributes:
         self.used: set[str] = set()
 
     def get(self, *keys: str, resource: bool = False) -> Any:
+        values = self.values
         for key in keys:
-            if key in self.values and self.values[key] not in (None, ""):
+            value = values.get(key)
+            if value is not None and value != "":
                 self.used.add(key)
-                return self.values[key]
-            if resource and key in self.resource and self.resource[key] not in (None, ""):
-                return self.resource[key]
+                return value
+            if resource:
+                value = self.resource.get(key)
+                if value is not None and value != "":
+                    return value
         return None
 
     def prefixed(self, prefix: str) -> dict[str, Any]:
         found = {}
+        size = len(prefix)
         for key, value in self.values.items():
-            if key.startswith(prefix) and len(key) > len(prefix):
+            if key.startswith(prefix) and len(key) > size:
                 self.used.add(key)
-                found[key[len(prefix) :]] = _json(value)
+                found[key[size:]] = _json(value)
         return found
 
     def rest(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -43,6 +44,10 @@ class WriteResult:
 
 # Columns other jobs own: the search document is built in the background (apps.traces.search).
 _NOT_WRITTEN = frozenset({"search_document"})
+# Columns a new row takes from the database default: never listed in an INSERT.
+_DB_DEFAULTS = frozenset({"search_pending"})
+# Trace columns the search document is built from: changing one marks the trace pending again.
+_SEARCHED = ("name", "input", "output", "metadata")
 
 
 def _columns(model: type[models.Model]) -> list[models.Field]:
@@ -83,10 +88,8 @@ def _finish_row(kind: str, row: dict[str, Any], now: datetime, context: dict[str
             row["end_time"] = row["start_time"]
         if row["trace_id"] is None:
             row["trace_id"] = row["id"]
-    elif kind == "trace":
-        row["search_pending"] = True  # its search document is rebuilt in the background
-        if row["timestamp"] is None:
-            row["timestamp"] = now
+    elif kind == "trace" and row["timestamp"] is None:
+        row["timestamp"] = now
     elif kind == "score" and row["timestamp"] is None:
         row["timestamp"] = now
 
@@ -108,11 +111,29 @@ def _apply(kind: str, row: dict[str, Any], events: list[EntityEvent]) -> None:
 
 
 def _load(model: type[models.Model], project_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored rows of `ids` by id; on PostgreSQL locked, in id order (one plain statement)."""
     names = [c.attname for c in _columns(model)]
-    rows = model.objects.filter(project_id=project_id, id__in=ids).order_by("id")
-    if connection.vendor == "postgresql":
-        rows = rows.select_for_update()
-    return {row["id"]: row for row in rows.values(*names)}
+    if connection.vendor != "postgresql":
+        rows = model.objects.filter(project_id=project_id, id__in=ids).order_by("id")
+        return {row["id"]: row for row in rows.values(*names)}
+    table, columns, quoted = _table(model)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(quoted)} FROM {table} WHERE project_id = %s AND id = ANY(%s) ORDER BY id FOR UPDATE",
+            [project_id, ids],
+        )
+        found = cursor.fetchall()
+    if not found:
+        return {}
+    json_at = [i for i, c in enumerate(columns) if isinstance(c, models.JSONField)]
+    stored = {}
+    for values in found:
+        row = dict(zip(names, values, strict=True))
+        for i in json_at:  # jsonb arrives as text (Django's loader), as JSONField would decode it
+            if values[i] is not None:
+                row[names[i]] = msgspec.json.decode(values[i])
+        stored[row["id"]] = row
+    return stored
 
 
 def _merge_rows(
@@ -126,8 +147,17 @@ def _merge_rows(
 ) -> list[dict[str, Any]]:
     rows = []
     for entity_id, events in by_id.items():
-        row = stored.get(entity_id) or _blank_row(model, project_id, entity_id, now)
-        _apply(kind, row, events)
+        row = stored.get(entity_id)
+        if row is None:
+            row = _blank_row(model, project_id, entity_id, now)
+            _apply(kind, row, events)
+        elif kind == "trace":
+            searched = [row[name] for name in _SEARCHED]
+            _apply(kind, row, events)
+            if searched != [row[name] for name in _SEARCHED]:
+                row["search_pending"] = True  # its search document is rebuilt in the background
+        else:
+            _apply(kind, row, events)
         _finish_row(kind, row, now, context)
         rows.append(row)
     return rows
@@ -197,15 +227,44 @@ def _db_value(column: models.Field, value: Any) -> Any:
     return value
 
 
-def _table(model: type[models.Model]) -> tuple[str, list[models.Field], list[str]]:
-    columns = _columns(model)
+def _table(model: type[models.Model], *, insert: bool = False) -> tuple[str, list[models.Field], list[str]]:
+    """Table name, written columns and their quoted names (an INSERT leaves database defaults out)."""
+    columns = [c for c in _columns(model) if not (insert and c.attname in _DB_DEFAULTS)]
     return model._meta.db_table, columns, [connection.ops.quote_name(c.column) for c in columns]
 
 
+@cache
+def _copy_layout(model: type[models.Model]) -> tuple[str, tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    """For COPY: the column list, the row keys in column order, and which positions hold JSON."""
+    _name, columns, names = _table(model)
+    json_at = tuple(i for i, c in enumerate(columns) if isinstance(c, models.JSONField))
+    other_at = tuple(i for i in range(len(columns)) if i not in json_at)
+    return ", ".join(names), tuple(c.attname for c in columns), json_at, other_at
+
+
+def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+    """COPY rows into `target` (PostgreSQL), JSON as text and without U+0000; errors as Django's."""
+    names, keys, json_at, other_at = _copy_layout(model)
+    with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            values = [row[key] for key in keys]
+            for i in json_at:
+                if values[i] is not None:
+                    values[i] = _json_text(values[i])
+            for i in other_at:
+                value = values[i]
+                if isinstance(value, str) and "\x00" in value:
+                    values[i] = value.replace("\x00", "")
+            copy.write_row(values)
+
+
 def _pg_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> set[str]:
-    """Insert rows whose id is new; returns the ids inserted (the others exist already)."""
-    table, _columns_, names = _table(model)
-    stage = _stage(model, rows)
+    """Insert rows whose id is new; returns the ids inserted (the others exist already).
+
+    In id order: two writers inserting the same new ids wait for each other, never deadlock.
+    """
+    table, _columns_, names = _table(model, insert=True)
+    stage = _stage(model, sorted(rows, key=itemgetter("id")))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {stage} "
@@ -217,7 +276,7 @@ def _pg_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> set[str
 def _sqlite_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    table, columns, names = _table(model)
+    table, columns, names = _table(model, insert=True)
     placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -258,11 +317,14 @@ def update_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
 
 
 def _staging_state() -> dict[str, Any]:
-    """Which staging tables this thread's database session has created, and which hold rows."""
+    """Which staging tables this thread's database session has created, and which may hold rows
+    (`inherited`: any of them, when the write runs inside a caller's transaction)."""
     wrapper = connections[DEFAULT_DB_ALIAS]  # the thread's own wrapper, not the shared proxy
-    state = wrapper.__dict__.setdefault("langops_staging", {"created": set(), "used": set(), "session": None})
+    state = wrapper.__dict__.setdefault(
+        "langops_staging", {"created": set(), "used": set(), "inherited": False, "session": None}
+    )
     if state["session"] is not wrapper.connection:  # a new session has none of them yet
-        state.update(created=set(), used=set(), session=wrapper.connection)
+        state.update(created=set(), used=set(), inherited=False, session=wrapper.connection)
     return state
 
 
@@ -273,7 +335,7 @@ def _stage(model: type[models.Model], rows: list[dict[str, Any]]) -> str:
     transaction it is cleared before each use with a DELETE (cheap on a few hundred rows,
     unlike TRUNCATE, which swaps the table's file).
     """
-    table, columns, names = _table(model)
+    table = model._meta.db_table
     stage = f"_stage_{table}"
     # Per connection: which staging tables exist; per transaction: which hold rows already.
     state = _staging_state()
@@ -282,18 +344,10 @@ def _stage(model: type[models.Model], rows: list[dict[str, Any]]) -> str:
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS")
             # Only a committed CREATE counts: a rolled-back transaction takes the table with it.
             transaction.on_commit(lambda: state["created"].add(stage))
-        if stage in state["used"]:
+        if stage in state["used"] or state["inherited"]:
             cursor.execute(f"DELETE FROM {stage}")
         state["used"].add(stage)
-        json_columns = [isinstance(c, models.JSONField) for c in columns]
-        with cursor.cursor.copy(f"COPY {stage} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        _json_text(value) if is_json and value is not None else _text(value)
-                        for value, is_json in zip((row[c.attname] for c in columns), json_columns, strict=True)
-                    ]
-                )
+        _copy_rows(cursor, stage, model, rows)
     return stage
 
 
@@ -356,6 +410,28 @@ def refresh_aggregates(project_id: str, trace_ids: set[str]) -> None:
             cursor.execute(sql, [project_id, *chunk, project_id])
 
 
+@cache
+def _lz4_available(alias: str) -> bool:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)")
+        return cursor.fetchone() is not None
+
+
+def _set_local_options() -> None:
+    """PostgreSQL options of the write transaction, in one statement.
+
+    Wait for a locked row at most INGESTION_LOCK_TIMEOUT_MS (the caller then answers 503 and the
+    SDK retries), and compress large values with lz4 where the server has it: several times
+    cheaper than the default pglz for rows of LLM text, read back identically.
+    """
+    options = {"lock_timeout": str(int(settings.INGESTION_LOCK_TIMEOUT_MS))}
+    if _lz4_available(connection.alias):
+        options["default_toast_compression"] = "lz4"
+    calls = ", ".join(["set_config(%s, %s, true)"] * len(options))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {calls}", [value for pair in options.items() for value in pair])
+
+
 def write_events(*, project_id: str, events: list[EntityEvent]) -> WriteResult:
     """Merge and store events of one project atomically; durable and queryable on return."""
     now = timezone.now()
@@ -367,10 +443,8 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> WriteResult:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             state = _staging_state()
-            state["used"] = set(state["created"]) if nested else set()
-            # Wait for a locked row at most this long; the caller then answers 503 and the SDK retries.
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL lock_timeout = {int(settings.INGESTION_LOCK_TIMEOUT_MS)}")
+            state.update(used=set(), inherited=nested)
+            _set_local_options()
         observations = _merge_kind("observation", project_id, grouped.get("observation", {}), now)
         trace_events = grouped.get("trace", {})
         for event in _implied_trace_events(observations):
