@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 from ninja import Schema
 from pydantic import Field
 
@@ -19,10 +20,24 @@ class PageMeta(Schema):
     totalPages: int
 
 
+def rows_slice(queryset: QuerySet, start: int, stop: int) -> list[Any]:
+    """`queryset[start:stop]`, as a deferred join for model rows: the keys of the window first
+    (an index-only scan when an index covers the ordering and the key), then only those rows.
+    Deep pages then skip index entries instead of reading every skipped row from the table."""
+    if queryset._iterable_class is not ModelIterable or start == 0 or queryset.query.annotations:
+        return list(queryset[start:stop])
+    model = queryset.model
+    keys = list(queryset.values_list("pk", flat=True)[start:stop])
+    if not keys:
+        return []
+    rows = {row.pk: row for row in model._default_manager.filter(pk__in=keys)}
+    return [rows[key] for key in keys if key in rows]
+
+
 def paginate(queryset: QuerySet, params: PageParams) -> tuple[list[Any], dict[str, int]]:
     total = queryset.count()
     start = (params.page - 1) * params.limit
-    items = list(queryset[start : start + params.limit])
+    items = rows_slice(queryset, start, start + params.limit)
     pages = (total + params.limit - 1) // params.limit
     return items, {"page": params.page, "limit": params.limit, "totalItems": total, "totalPages": pages}
 
@@ -36,7 +51,7 @@ class Window:
         except (TypeError, ValueError):
             self.number = 1
         start = (self.number - 1) * per_page
-        rows = list(queryset[start : start + per_page + 1])
+        rows = rows_slice(queryset, start, start + per_page + 1)
         self.object_list = rows[:per_page]
         self.has_next = len(rows) > per_page
         self.has_previous = self.number > 1

@@ -62,7 +62,8 @@ class Trace(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["project_id", "-timestamp"], name="trace_project_ts"),
+            # Holds the table's order and key, so deep pages are an index-only scan (core.pagination).
+            models.Index(fields=["project_id", "-timestamp", "-id"], name="trace_project_ts_id"),
             models.Index(fields=["updated_at"], condition=models.Q(search_pending=True), name="trace_search_pending"),
             models.Index(fields=["project_id", "session_id"], name="trace_project_session"),
             models.Index(fields=["project_id", "user_id"], name="trace_project_user"),

@@ -235,3 +235,26 @@ def test_user_page_with_sessions_and_traces(workflow, member_client, other_tenan
     assert url in users.content.decode()  # the users list links to the page
     assert member_client.get(reverse("projects:user", args=[workflow.project.id, "nobody"])).status_code == 404
     assert member_client.get(reverse("projects:user", args=[other_tenant.project.id, "u1"])).status_code == 404
+
+
+def test_deep_pages_keep_their_order(tenant, api_client, member_client):
+    """Pages past the first fetch their keys first, then the rows: same rows, same order."""
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [event("trace-create", {"id": f"t{n:03d}", "timestamp": iso(n // 2)}) for n in range(120)],
+    )
+    url = reverse("projects:traces", args=[tenant.project.id])
+    seen = []
+    for page in (1, 2, 3):
+        seen += [t.id for t in member_client.get(url, {"page": page}).context["page"].object_list]
+    expected = sorted((f"t{n:03d}" for n in range(120)), key=lambda i: (int(i[1:]) // 2, i), reverse=True)
+    assert seen == expected
+    api = [
+        t["id"]
+        for page in (1, 2, 3)
+        for t in api_client.get(
+            "/api/public/traces", {"page": page, "limit": 50}, HTTP_AUTHORIZATION=tenant.project_key.header
+        ).json()["data"]
+    ]
+    assert api == expected

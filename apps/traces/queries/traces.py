@@ -84,7 +84,8 @@ def _ordering(order_by: str | None) -> list[str]:
             "orderBy must be <field>.asc or <field>.desc, with field one of " + ", ".join(TRACE_ORDER_FIELDS)
         )
     column = TRACE_ORDER_FIELDS[field]
-    return [column if direction == "asc" else f"-{column}", "id"]
+    # Ties break by id in the same direction, so the (project, timestamp, id) index serves both ways.
+    return [column, "id"] if direction == "asc" else [f"-{column}", "-id"]
 
 
 def trace_get(*, project_id: str, trace_id: str) -> Trace:
