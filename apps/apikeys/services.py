@@ -25,6 +25,7 @@ from apps.projects.models import Project
 PUBLIC_PREFIX = "pk-lf-"
 SECRET_PREFIX = "sk-lf-"
 _CACHE_PREFIX = "apikey:"
+_PUBLIC_PREFIX = "apikey-public:"
 _MISS = "-"  # cached negative result, so a flood of wrong keys does not reach the database
 
 
@@ -120,17 +121,16 @@ def api_key_revoke(*, access: Access, key_id: str, project: Project | None) -> A
             project_id=key.project_id,
             before=_key_state(key),
         )
-        hashed = key.secret_hash
-        api_key_forget_cached([hashed])
+        api_key_forget_cached([key.secret_hash], public_keys=[key.public_key])
     return key
 
 
 def api_keys_revoke_for_project(*, project: Project) -> None:
     """Revoke every key of a project that is being deleted (inside the caller's transaction)."""
     keys = ApiKey.objects.filter(project=project, revoked_at__isnull=True)
-    hashes = list(keys.values_list("secret_hash", flat=True))
+    pairs = list(keys.values_list("secret_hash", "public_key"))
     keys.update(revoked_at=timezone.now())
-    api_key_forget_cached(hashes)
+    api_key_forget_cached([h for h, _ in pairs], public_keys=[p for _, p in pairs])
 
 
 def api_keys_forget_cached_for(*, organization_id: str) -> None:
@@ -138,10 +138,26 @@ def api_keys_forget_cached_for(*, organization_id: str) -> None:
     api_key_forget_cached(ApiKey.objects.filter(organization_id=organization_id).values_list("secret_hash", flat=True))
 
 
-def api_key_forget_cached(hashes: Iterable[str]) -> None:
+def public_key_owner(public_key: str) -> tuple[str, str, bool] | None:
+    """(project id, key id, revoked) of a project key's public key, or None; cached, because
+    requests refused before authentication may name any public key as often as they like."""
+
+    def lookup() -> tuple[str, str, bool] | str:
+        key = (
+            ApiKey.objects.filter(public_key=public_key[:100], project__isnull=False)
+            .only("id", "project_id", "revoked_at")
+            .first()
+        )
+        return (key.project_id, key.id, key.revoked_at is not None) if key else "unknown"
+
+    found = cache.get_or_set(_PUBLIC_PREFIX + public_key[:100], lookup, timeout=settings.API_KEY_CACHE_SECONDS)
+    return None if found == "unknown" else tuple(found)
+
+
+def api_key_forget_cached(hashes: Iterable[str], *, public_keys: Iterable[str] = ()) -> None:
     """Drop cached lookups now and again after commit: a request racing the revoking
     transaction could otherwise re-cache the key before the revocation is visible."""
-    keys = [_CACHE_PREFIX + h for h in hashes]
+    keys = [_CACHE_PREFIX + h for h in hashes] + [_PUBLIC_PREFIX + p[:100] for p in public_keys]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 

@@ -66,10 +66,9 @@ def authenticate_api_key(request: HttpRequest, *, allow_bearer: bool = False) ->
 
 def _note_refused(public_key: str, path: str) -> None:
     """Ingestion health: a known public key with a wrong secret, or a revoked key, is worth telling."""
-    from apps.apikeys.models import ApiKey
-    from apps.ingestion.health import record_for_public_key
+    from apps.ingestion.health import key_revoked, record_for_public_key
 
-    revoked = ApiKey.objects.filter(public_key=public_key[:100], revoked_at__isnull=False).exists()
+    revoked = key_revoked(public_key)
     outcome, reason = (
         ("revoked_key", "API key was revoked") if revoked else ("auth_failed", "secret key does not match")
     )

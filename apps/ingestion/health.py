@@ -13,15 +13,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 
+from apps.apikeys.services import public_key_owner
 from apps.ingestion.models import Heartbeat, IngestionCounter, IngestionRejection
 
 logger = logging.getLogger("langops.ingestion")
 _KEEP_REJECTIONS = 50
 _SAMPLE_CHARS = 2000
+# Requests refused before authentication store a sample at most this often per key and outcome.
+_REFUSED_WINDOW_SECONDS = 10
 
 _UPSERT = """
 INSERT INTO {table} (project_id, api_key_id, hour, outcome, reason, count, last_seen)
@@ -122,18 +126,27 @@ def rejection(*, outcome: str, status: int, reason: str, raw: Any = None, path: 
     }
 
 
-def record_for_public_key(*, public_key: str, outcome: str, reason: str, path: str, status: int) -> None:
-    """Attribute a request that was refused before authentication to the project of its public key."""
-    from apps.apikeys.models import ApiKey
+def key_revoked(public_key: str) -> bool:
+    found = public_key_owner(public_key)
+    return bool(found and found[2])
 
-    key = ApiKey.objects.filter(public_key=public_key[:100], project__isnull=False).only("id", "project_id").first()
-    if key is None:  # unknown public key: nobody to tell
+
+def record_for_public_key(*, public_key: str, outcome: str, reason: str, path: str, status: int) -> None:
+    """Attribute a request that was refused before authentication to the project of its public key.
+
+    Such requests are unauthenticated, so their cost is bounded: the key lookup is cached, the
+    count goes to the in-memory buffer, and a sample row is stored at most once per key, outcome
+    and window; a flood of bad requests costs no database write per request."""
+    found = public_key_owner(public_key)
+    if found is None:  # unknown public key: nobody to tell
         return
+    project_id, api_key_id, _revoked = found
+    sample = cache.add(f"ingestion:refused:{api_key_id}:{outcome}", 1, timeout=_REFUSED_WINDOW_SECONDS)
     record_outcomes(
-        project_id=key.project_id,
-        api_key_id=key.id,
+        project_id=project_id,
+        api_key_id=api_key_id,
         counts={(outcome, reason): 1},
-        rejections=[rejection(outcome=outcome, status=status, reason=reason, path=path)],
+        rejections=[rejection(outcome=outcome, status=status, reason=reason, path=path)] if sample else None,
     )
 
 

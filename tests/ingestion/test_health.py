@@ -119,3 +119,23 @@ def test_health_page_shows_refused_keys(tenant, api_client, member_client):
     api_client.get("/api/public/projects", HTTP_AUTHORIZATION=basic_auth(tenant.project_key.public_key, "sk-lf-no"))
     page = member_client.get(reverse("projects:ingestion_health", args=[tenant.project.id]))
     assert page.context["refused"] == 1
+
+
+def test_a_flood_of_wrong_secrets_is_counted_without_a_write_per_request(tenant, api_client, settings):
+    """Unauthenticated requests cost no database write each: counts are buffered, samples rare."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.ingestion.health import flush_outcomes
+
+    settings.INGESTION_HEALTH_FLUSH_SECONDS = 3600  # as in production: flushed on a timer, not per request
+    header = basic_auth(tenant.project_key.public_key, "sk-lf-wrong")
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(100):
+            response = post_batch(api_client, header, [event("trace-create", {"id": "t"})])
+            assert response.status_code == 401
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "DELETE"))]
+    assert len(writes) <= 3  # one sample (and its pruning), not a hundred
+    flush_outcomes()
+    assert _counts(tenant) == {"auth_failed": 100}
+    assert IngestionRejection.objects.filter(project_id=tenant.project.id).count() == 1
