@@ -117,10 +117,13 @@ def _load(model: type[models.Model], project_id: str, ids: list[str]) -> dict[st
         rows = model.objects.filter(project_id=project_id, id__in=ids).order_by("id")
         return {row["id"]: row for row in rows.values(*names)}
     table, columns, quoted = _table(model)
+    # One primary-key lookup per id, locked in the order of `ids`: a sub-select with FOR UPDATE is
+    # never flattened, so stale statistics cannot turn the plan into a scan of the whole project.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(quoted)} FROM {table} WHERE project_id = %s AND id = ANY(%s) ORDER BY id FOR UPDATE",
-            [project_id, ids],
+            f"SELECT s.* FROM unnest(%s::text[]) AS k(id) CROSS JOIN LATERAL "
+            f"(SELECT {', '.join(quoted)} FROM {table} WHERE project_id = %s AND id = k.id FOR UPDATE) AS s",
+            [ids, project_id],
         )
         found = cursor.fetchall()
     if not found:

@@ -1,12 +1,15 @@
 """Write-path behaviour that needs real concurrency: PostgreSQL, committed data, threads."""
 
 import threading
+import time
 
 import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client
 
+from apps.ingestion.events import decode_event
+from apps.ingestion.writer import write_events
 from apps.traces.models import Observation, Trace
 from tests.ingestion.helpers import event, iso, post_batch
 
@@ -78,3 +81,58 @@ def test_a_write_the_database_cannot_take_is_503_and_acknowledges_nothing(tenant
         blocker.close()
     assert post_batch(client, header, batch).status_code == 207
     assert Trace.objects.get(project_id=tenant.project.id, id="locked").name == "after"
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_a_writer_that_loses_the_race_for_a_new_id_merges_into_the_winner(tenant):
+    """The second writer of a new trace waits for the first one's commit, then merges into its row."""
+    project_id = tenant.project.id
+    first = decode_event(event("trace-create", {"id": "race", "name": "first", "tags": ["a"]}, at=0), scores_only=False)
+    written, release, failures = threading.Event(), threading.Event(), []
+
+    def first_writer() -> None:
+        try:
+            with transaction.atomic():
+                write_events(project_id=project_id, events=[first[1]])
+                written.set()
+                assert release.wait(20)
+        except Exception as exc:  # reported below, in the test's thread
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    statuses = []
+
+    def second_writer() -> None:
+        try:
+            batch = [
+                event("trace-create", {"id": "race", "name": "second", "tags": ["b"]}, at=5),
+                event("span-create", {"id": "race-span", "traceId": "race", "startTime": iso(5)}),
+            ]
+            statuses.append(post_batch(Client(), tenant.project_key.header, batch).status_code)
+        finally:
+            connections.close_all()
+
+    winner = threading.Thread(target=first_writer)
+    winner.start()
+    assert written.wait(20)
+    loser = threading.Thread(target=second_writer)
+    loser.start()
+    deadline = time.monotonic() + 20
+    while not _waiting_on_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _waiting_on_a_lock()  # the second writer holds still until the first commits
+    release.set()
+    winner.join()
+    loser.join()
+    assert failures == []
+    assert statuses == [207]
+    trace = Trace.objects.get(project_id=project_id, id="race")
+    assert (trace.name, trace.tags, trace.observation_count) == ("second", ["a", "b"], 1)
