@@ -1,16 +1,24 @@
-"""Counting tokens offline with tiktoken.
+"""Counting tokens offline with tiktoken: OpenAI's encodings and Anthropic's Claude tokenizer.
 
 tiktoken normally downloads its BPE files on first use. The two encodings we need ship with
 LangOps (data/*.tiktoken.gz, byte-identical to OpenAI's files) and are placed in tiktoken's own
 cache under the data directory, where tiktoken verifies their SHA-256 before use: nothing is
 downloaded at run time.
+
+Claude models (tokenizerId "claude" in the price list) are counted with the tokenizer Anthropic
+published as the npm package @anthropic-ai/tokenizer 0.0.4 (data/claude.json.gz, its BPE ranks,
+pattern and special tokens, verified by SHA-256; license in data/claude-tokenizer.LICENSE), run
+by tiktoken on NFKC-normalised text, as that package does. It is the tokenizer of the Claude 2
+generation: for newer Claude models it is an estimate, which is why clients that send usage win.
 """
 
+import base64
 import gzip
 import hashlib
 import json
 import os
 import threading
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,6 +62,26 @@ def encoding_for(model: str) -> Any:
         return tiktoken.get_encoding(name)
 
 
+_CLAUDE_SHA256 = "58dad83d85e9cd57be209172449ebfbc395df2b455c11fe8b7e5b661e6f462ad"
+
+
+@lru_cache(maxsize=1)
+def claude_encoding() -> Any:
+    """Anthropic's Claude tokenizer as a tiktoken Encoding (ranks: "<pad> <offset> <b64 token>...")."""
+    import tiktoken
+
+    raw = gzip.decompress((_DATA / "claude.json.gz").read_bytes())
+    if hashlib.sha256(raw).hexdigest() != _CLAUDE_SHA256:
+        raise RuntimeError("data/claude.json.gz does not hold the published Claude tokenizer")
+    data = json.loads(raw)
+    fields = data["bpe_ranks"].split(" ")
+    offset = int(fields[1])
+    ranks = {base64.b64decode(token): offset + index for index, token in enumerate(fields[2:])}
+    return tiktoken.Encoding(
+        "claude", pat_str=data["pat_str"], mergeable_ranks=ranks, special_tokens=data["special_tokens"]
+    )
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
@@ -68,7 +96,12 @@ def _is_chat(value: Any) -> bool:
 
 def count_tokens(value: Any, *, tokenizer_id: str | None, config: dict | None) -> int | None:
     """Tokens of an input or output the way Langfuse counts them; None when it cannot count."""
-    if value is None or tokenizer_id != "openai" or not isinstance(config, dict):
+    if value is None:
+        return None
+    if tokenizer_id == "claude":
+        text = unicodedata.normalize("NFKC", _text(value))
+        return len(claude_encoding().encode(text, allowed_special="all"))
+    if tokenizer_id != "openai" or not isinstance(config, dict):
         return None
     model = config.get("tokenizerModel")
     if not isinstance(model, str) or not model:

@@ -111,4 +111,24 @@ def test_tokenizer_uses_the_bundled_files_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # replaced by our offline cache on first use
     assert count_tokens("hello world", tokenizer_id="openai", config={"tokenizerModel": "gpt-4o"}) == 2
     assert count_tokens("hello world", tokenizer_id="openai", config={"tokenizerModel": "gpt-4"}) == 2
-    assert count_tokens("x", tokenizer_id="claude", config={}) is None
+    assert count_tokens("x", tokenizer_id="unknown", config={}) is None
+
+
+def test_claude_tokenizer_counts_like_anthropics_package():
+    # The cases of @anthropic-ai/tokenizer's own tests, plus NFKC normalisation and special tokens.
+    assert count_tokens("hello world!", tokenizer_id="claude", config=None) == 3
+    assert count_tokens("™", tokenizer_id="claude", config=None) == 1
+    assert count_tokens("ϰ", tokenizer_id="claude", config=None) == 1
+    assert count_tokens("<EOT>", tokenizer_id="claude", config=None) == 1
+    assert count_tokens(None, tokenizer_id="claude", config=None) is None
+
+
+def test_a_claude_generation_without_usage_is_tokenized(tenant, api_client):
+    generation = _generation(
+        tenant, api_client, model="claude-3-5-sonnet-20241022", input="hello world!", output="hello world!"
+    )
+    assert generation.cost_status == "pending"
+    assert enrich_pending(project_id=tenant.project.id) == 1
+    generation.refresh_from_db()
+    assert generation.usage_details == {"input": 3, "output": 3, "total": 6}
+    assert generation.cost_status == "computed" and generation.total_cost > 0
