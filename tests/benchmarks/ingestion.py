@@ -124,12 +124,17 @@ def send_all(args: tuple) -> list[float]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     latencies = []
     for body in bodies:
+        refused_since = None
         while True:
             started = time.perf_counter()
             connection.request("POST", path, body, {"Content-Type": content_type, "Authorization": auth})
             response = connection.getresponse()
             response.read()
             if response.status in (429, 503):
+                # Retried like an SDK, but a server that refuses for a minute is broken, not busy.
+                refused_since = refused_since or started
+                if started - refused_since > 60:
+                    raise RuntimeError(f"{path}: HTTP {response.status} for 60 s")
                 time.sleep(0.05)
                 continue
             if response.status >= 300 and response.status != 207:
