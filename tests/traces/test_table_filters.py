@@ -106,6 +106,14 @@ def test_a_bad_filter_is_explained_not_applied(table, member_client):
         assert [r["trace"].id for r in page.context["rows"]] == []  # the other filters still apply
 
 
+def test_too_many_conditions_are_refused(table, member_client, api_client):
+    many = json.dumps([{"type": "number", "column": "totalTokens", "operator": ">=", "value": 0}] * 31)
+    page = member_client.get(reverse("projects:traces", args=[table.project.id]), {"filter": many})
+    assert "at most 30" in page.context["filter_error"]
+    api = api_client.get("/api/public/traces", {"filter": many}, HTTP_AUTHORIZATION=table.project_key.header)
+    assert api.status_code == 400 and "at most 30" in api.json()["message"]
+
+
 def test_custom_time_window(table, member_client):
     project = table.project.id
     assert _ids(

@@ -87,6 +87,7 @@ OBSERVATION_COLUMNS = _columns(
     totalTokens=("total_tokens", "number"),
     promptName=("prompt_name", "string stringOptions null"),
 )
+MAX_CONDITIONS = 30
 _ALIASES = {"categoryOptions": "stringOptions", "booleanObject": "boolean"}
 _NUMBER_OPS = {"=": "exact", ">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}
 
@@ -100,6 +101,8 @@ def parse(text: str | None) -> list[dict[str, Any]]:
         raise InvalidRequest(f"filter is not valid JSON: {exc}") from None
     if not isinstance(conditions, list) or not all(isinstance(c, dict) for c in conditions):
         raise InvalidRequest("filter must be a JSON array of filter objects")
+    if len(conditions) > MAX_CONDITIONS:
+        raise InvalidRequest(f"filter holds {len(conditions)} conditions; at most {MAX_CONDITIONS} are allowed")
     return conditions
 
 
