@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from operator import itemgetter
 from typing import Any
@@ -154,6 +154,7 @@ def _merge_rows(
         if row is None:
             row = _blank_row(model, project_id, entity_id, now)
             _apply(kind, row, events)
+            row.update(context.get("aggregates", {}).get(entity_id, ()))
         elif kind == "trace":
             searched = [row[name] for name in _SEARCHED]
             _apply(kind, row, events)
@@ -166,7 +167,13 @@ def _merge_rows(
     return rows
 
 
-def _merge_kind(kind: str, project_id: str, by_id: dict[str, list[EntityEvent]], now: datetime) -> list[dict[str, Any]]:
+def _merge_kind(
+    kind: str,
+    project_id: str,
+    by_id: dict[str, list[EntityEvent]],
+    now: datetime,
+    aggregates: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Merge events into stored rows and write them back; returns the merged rows.
 
     PostgreSQL: insert every id as new first (ON CONFLICT DO NOTHING), then lock, merge and
@@ -176,7 +183,7 @@ def _merge_kind(kind: str, project_id: str, by_id: dict[str, list[EntityEvent]],
     if not by_id:
         return []
     model = MODELS[kind]
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"aggregates": aggregates} if aggregates else {}
     if connection.vendor != "postgresql":
         stored = _load(model, project_id, sorted(by_id))
         rows = _merge_rows(kind, model, project_id, by_id, stored, now, context)
@@ -398,7 +405,49 @@ FROM (
     FROM {observation} WHERE project_id = %s AND trace_id IN ({ids}) GROUP BY trace_id
 ) AS a
 WHERE {trace}.project_id = %s AND {trace}.id = a.trace_id
+    AND ({trace}.observation_count, {trace}.error_count, {trace}.level_max, {trace}.total_cost,
+        {trace}.input_tokens, {trace}.output_tokens, {trace}.total_tokens, {trace}.start_time_min,
+        {trace}.end_time_max)
+    IS DISTINCT FROM (a.n, a.errors, a.level_max, a.cost, a.input_tokens, a.output_tokens, a.total_tokens,
+        a.start_min, a.end_max)
 """
+_LEVEL_RANK = {"ERROR": 3, "WARNING": 2, "DEFAULT": 1}  # as in _AGGREGATE_SQL
+_COST_PLACES = Decimal("1e-12")  # the scale of the cost columns
+
+
+def _batch_aggregates(observations: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per trace, the aggregates of _AGGREGATE_SQL over this batch's observation rows.
+
+    A new trace is inserted with them: exact whenever all its observations are in the batch (the
+    usual case), so the refresh that follows finds nothing to change and rewrites no row; any
+    other trace it still corrects.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for row in observations:
+        aggregate = found.get(row["trace_id"])
+        if aggregate is None:
+            aggregate = found[row["trace_id"]] = {
+                "observation_count": 0,
+                "error_count": 0,
+                "level_max": 0,
+                "total_cost": None,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "total_tokens": 0,
+                "start_time_min": row["start_time"],
+                "end_time_max": row["end_time"] or row["start_time"],
+            }
+        aggregate["observation_count"] += 1
+        aggregate["error_count"] += row["level"] == "ERROR"
+        aggregate["level_max"] = max(aggregate["level_max"], _LEVEL_RANK.get(row["level"], 0))
+        if row["total_cost"] is not None:
+            cost = Decimal(row["total_cost"]).quantize(_COST_PLACES, ROUND_HALF_UP)
+            aggregate["total_cost"] = cost if aggregate["total_cost"] is None else aggregate["total_cost"] + cost
+        for name in ("input_tokens", "output_tokens", "total_tokens"):
+            aggregate[name] += row[name]
+        aggregate["start_time_min"] = min(aggregate["start_time_min"], row["start_time"])
+        aggregate["end_time_max"] = max(aggregate["end_time_max"], row["end_time"] or row["start_time"])
+    return found
 
 
 def refresh_aggregates(project_id: str, trace_ids: set[str]) -> None:
@@ -452,7 +501,7 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> WriteResult:
         trace_events = grouped.get("trace", {})
         for event in _implied_trace_events(observations):
             trace_events.setdefault(event.id, []).append(event)
-        traces = _merge_kind("trace", project_id, trace_events, now)
+        traces = _merge_kind("trace", project_id, trace_events, now, _batch_aggregates(observations))
         scores = _merge_kind("score", project_id, grouped.get("score", {}), now)
         _ensure_sessions(project_id, traces, now)
         touched = {row["trace_id"] for row in observations}

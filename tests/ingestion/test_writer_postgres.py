@@ -136,3 +136,36 @@ def test_a_writer_that_loses_the_race_for_a_new_id_merges_into_the_winner(tenant
     assert statuses == [207]
     trace = Trace.objects.get(project_id=project_id, id="race")
     assert (trace.name, trace.tags, trace.observation_count) == ("second", ["a", "b"], 1)
+
+
+def _updated_rows(table: str) -> int:
+    """Rows this transaction has updated in `table` so far."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def test_a_new_trace_is_written_once_with_its_aggregates_and_an_existing_one_is_refreshed(tenant):
+    project_id = tenant.project.id
+
+    def events(*raw):
+        return [decode_event(item, scores_only=False)[1] for item in raw]
+
+    def generation(span_id: str, at: float, cost: float, level: str = "DEFAULT") -> dict:
+        body = {"id": span_id, "traceId": "agg", "startTime": iso(at), "endTime": iso(at + 2), "level": level}
+        body |= {"usageDetails": {"input": 10, "output": 5}, "costDetails": {"total": cost}}
+        return event("generation-create", body, at=at)
+
+    first = events(generation("g1", 0, 0.1234567890123456), generation("g2", 1, 2.5, level="ERROR"))
+    with transaction.atomic():
+        write_events(project_id=project_id, events=first)
+        assert _updated_rows("traces_trace") == 0  # inserted with its aggregates, never rewritten
+    with transaction.atomic():
+        write_events(project_id=project_id, events=events(generation("g3", 10, 1)))
+        assert _updated_rows("traces_trace") == 2  # a stored trace: merged, then its aggregates recomputed
+    trace = Trace.objects.get(project_id=project_id, id="agg")
+    assert (trace.observation_count, trace.error_count, trace.level_max) == (3, 1, 3)
+    assert (trace.input_tokens, trace.output_tokens, trace.total_tokens) == (30, 15, 45)
+    assert str(trace.total_cost) == "3.623456789012"
+    assert trace.start_time_min.isoformat() == "2026-11-28T12:00:00+00:00"
+    assert trace.end_time_max.isoformat() == "2026-11-28T12:00:12+00:00"
