@@ -127,6 +127,8 @@ class Observation(models.Model):
             models.Index(
                 fields=["updated_at"], condition=models.Q(cost_status="pending"), name="obs_pending_enrichment"
             ),
+            # The errors view reads only failed steps: a small index, written only for them.
+            models.Index(fields=["project_id", "-start_time"], condition=models.Q(level="ERROR"), name="obs_errors"),
         ]
 
     @property
