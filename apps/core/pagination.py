@@ -24,7 +24,9 @@ def rows_slice(queryset: QuerySet, start: int, stop: int) -> list[Any]:
     """`queryset[start:stop]`, as a deferred join for model rows: the keys of the window first
     (an index-only scan when an index covers the ordering and the key), then only those rows.
     Deep pages then skip index entries instead of reading every skipped row from the table."""
-    if queryset._iterable_class is not ModelIterable or start == 0 or queryset.query.annotations:
+    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
+        return list(queryset[start:stop])
+    if start == 0 or queryset.query.annotations:
         return list(queryset[start:stop])
     model = queryset.model
     keys = list(queryset.values_list("pk", flat=True)[start:stop])

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from apps.traces.queries import traces as queries
 from apps.traces.tasks import index_pending
 from tests.ingestion.helpers import event, iso, post_batch
 
@@ -258,3 +259,42 @@ def test_deep_pages_keep_their_order(tenant, api_client, member_client):
         ).json()["data"]
     ]
     assert api == expected
+
+
+def test_sessions_and_users_pages_match_the_full_grouping(tenant, api_client, member_client):
+    """Pages walk recent traces instead of grouping the whole project: same groups, same order."""
+    import random
+
+    rng = random.Random(7)
+    events = [
+        event(
+            "trace-create",
+            {
+                "id": f"t{n}",
+                "sessionId": f"s{rng.randint(1, 70)}",
+                "userId": f"u{rng.randint(1, 60)}",
+                "timestamp": iso(n * 7 % 500),
+                "input": "x",
+            },
+        )
+        for n in range(400)
+    ]
+    post_batch(api_client, tenant.project_key.header, events)
+    project = tenant.project.id
+    for name, overview, key in (
+        ("projects:sessions", queries.session_overview(project_id=project), "session_id"),
+        ("projects:users", queries.user_overview(project_id=project), "user_id"),
+    ):
+        expected = [(row[key], row["traces"], row["last"]) for row in overview]
+        shown = []
+        for page in (1, 2):
+            rows = member_client.get(reverse(name, args=[project]), {"page": page}).context["page"].object_list
+            shown += [(row[key], row["traces"], row["last"]) for row in rows]
+        assert sorted(shown, key=lambda r: (-r[2].timestamp(), r[0])) == sorted(
+            expected, key=lambda r: (-r[2].timestamp(), r[0])
+        )
+        assert [r[2] for r in shown] == sorted((r[2] for r in shown), reverse=True)
+    filtered = member_client.get(reverse("projects:sessions", args=[project]), {"q": "s1"}).context["page"]
+    assert {row["session_id"] for row in filtered.object_list} == {
+        row["session_id"] for row in queries.session_overview(project_id=project, search="s1")
+    }

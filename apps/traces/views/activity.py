@@ -31,8 +31,8 @@ class SessionsView(ConsoleView):
     scope = "traces"
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
-        sessions, f = filtered_sessions(project_id, request.GET)
-        page = Window(sessions, request.GET.get("page"))
+        _sessions, f = filtered_sessions(project_id, request.GET)  # the same filters as the export
+        page = Window(queries.recent_sessions(project_id=project_id, search=f["q"]), request.GET.get("page"))
         scores = queries.session_scores(project_id=project_id, session_ids=[s["session_id"] for s in page.object_list])
         return render(
             request,
@@ -80,8 +80,8 @@ class UsersView(ConsoleView):
     scope = "traces"
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
-        users, f = filtered_users(project_id, request.GET)
-        page = Window(users, request.GET.get("page"))
+        _users, f = filtered_users(project_id, request.GET)  # the same filters as the export
+        page = Window(queries.recent_users(project_id=project_id, search=f["q"]), request.GET.get("page"))
         return render(
             request,
             "traces/users.html",
