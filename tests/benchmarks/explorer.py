@@ -160,6 +160,10 @@ def main() -> None:
             ),
         ),
         ("Console session replay", lambda: console.get(f"/project/{project.id}/sessions/{sample.session_id}/")),
+        ("Console sessions list", lambda: console.get(f"/project/{project.id}/sessions/")),
+        ("Console users list", lambda: console.get(f"/project/{project.id}/users/")),
+        ("Console errors view, 24 h", lambda: console.get(f"/project/{project.id}/errors/")),
+        ("Console traces page 2,000 (deep)", lambda: console.get(f"/project/{project.id}/traces/", {"page": 2000})),
         ("Console trace page, 1,000 observations", lambda: console.get(f"/project/{project.id}/traces/big-trace/")),
     ]
     print(f"\n{counts:,} traces in the project; {options.repeat} requests per case, in-process\n")
