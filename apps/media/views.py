@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from apps.core.blobs import LocalBlobStore, blob_store, read_token
+from apps.media.references import media_kind
 from apps.media.services import UploadRejected, media_store_local_upload
 
 
@@ -46,4 +47,15 @@ def media_blob(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponse(status=200)
     if payload.get("op") != "get" or not store.exists(payload["k"]):
         return _error(404, "Not found")
-    return FileResponse(open(store.path(payload["k"]), "rb"), content_type=payload["ct"])  # noqa: SIM115
+    # Clients upload any type (HTML and SVG included) and this URL is on LangOps's own origin:
+    # only images and audio are shown inline; everything else downloads, sandboxed and unsniffed.
+    inline = media_kind(payload["ct"]) in ("image", "audio")
+    response = FileResponse(
+        open(store.path(payload["k"]), "rb"),  # noqa: SIM115 - FileResponse closes it
+        content_type=payload["ct"],
+        as_attachment=not inline,
+        filename="" if inline else payload["k"].rsplit("/", 1)[-1],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -116,3 +116,20 @@ def test_media_is_isolated_per_project(tenant, other_tenant, api_client):
         HTTP_AUTHORIZATION=other_tenant.project_key.header,
     )
     assert response.status_code == 404
+
+
+def test_uploaded_html_downloads_sandboxed_and_images_show_inline(tenant, api_client):
+    """Uploads are served from LangOps's own origin: only images and audio render there."""
+    header = tenant.project_key.header
+    page = b"<html><script>alert(document.cookie)</script></html>"
+    served = {}
+    for content, content_type in ((page, "text/html"), (CONTENT, "image/png")):
+        registered = _register(api_client, tenant, content=content, contentType=content_type).json()
+        assert _put(api_client, registered["uploadUrl"], content=content, content_type=content_type).status_code == 200
+        media = api_client.get(f"/api/public/media/{registered['mediaId']}", HTTP_AUTHORIZATION=header).json()
+        served[content_type] = api_client.get(urlparse(media["url"]).path)
+    html = served["text/html"]
+    assert html["Content-Disposition"].startswith("attachment")
+    assert html["X-Content-Type-Options"] == "nosniff" and "sandbox" in html["Content-Security-Policy"]
+    image = served["image/png"]
+    assert image["Content-Type"] == "image/png" and not image.get("Content-Disposition", "").startswith("attachment")
