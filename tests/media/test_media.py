@@ -126,6 +126,12 @@ def test_uploaded_html_downloads_sandboxed_and_images_show_inline(tenant, api_cl
     for content, content_type in ((page, "text/html"), (CONTENT, "image/png")):
         registered = _register(api_client, tenant, content=content, contentType=content_type).json()
         assert _put(api_client, registered["uploadUrl"], content=content, content_type=content_type).status_code == 200
+        api_client.patch(
+            f"/api/public/media/{registered['mediaId']}",
+            {"uploadedAt": "2026-11-28T12:00:00Z", "uploadHttpStatus": 200},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=header,
+        )
         media = api_client.get(f"/api/public/media/{registered['mediaId']}", HTTP_AUTHORIZATION=header).json()
         served[content_type] = api_client.get(urlparse(media["url"]).path)
     html = served["text/html"]
