@@ -31,7 +31,9 @@ def comment_list_for(*, project_id: str, objects: list[tuple[str, str]]) -> list
         )
     rows = list(comments.order_by("-created_at", "-id")[:MAX_COMMENTS_SHOWN])[::-1]
     author_ids = {c.author_user_id for c in rows if c.author_user_id}
-    authors = {str(u.pk): u.display_name for u in get_user_model().objects.filter(pk__in=author_ids)}
+    # authorUserId comes from API clients: name only members of this project's organization.
+    members = get_user_model().objects.filter(pk__in=author_ids, memberships__organization__projects__id=project_id)
+    authors = {str(u.pk): u.display_name for u in members}
     return [
         CommentView(c.id, c.object_type, c.object_id, c.content, authors.get(c.author_user_id or "", ""), c.created_at)
         for c in rows

@@ -22,6 +22,8 @@ def comment_create(
     content = (content or "").strip()
     if not 1 <= len(content) <= MAX_COMMENT_CHARS:
         raise InvalidRequest(f"content must be 1-{MAX_COMMENT_CHARS} characters")
+    if author_user_id is not None and not 1 <= len(author_user_id) <= 30:
+        raise InvalidRequest("authorUserId must be 1-30 characters")
     author = author_user_id or (access.user.id if access.user else None)
     with transaction.atomic():
         return Comment.objects.create(

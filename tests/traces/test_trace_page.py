@@ -315,3 +315,42 @@ def test_comment_checks(tenant, other_tenant, api_client, member_client):
     member_client.post(url, {"content": "visible to viewers"})
     html = viewer.get(page_url(tenant)).content.decode()
     assert "visible to viewers" in html and 'data-testid="comment-input"' not in html
+
+
+def test_an_api_comment_cannot_borrow_an_outsiders_name(tenant, other_tenant, api_client, member_client):
+    """authorUserId comes from the client: only members of the project's organization are named."""
+    ingest_agent(tenant, api_client)
+    outsider = other_tenant.users[Role.OWNER]
+    insider = tenant.users[Role.OWNER]
+    for author in (outsider, insider):
+        response = api_client.post(
+            "/api/public/comments",
+            {
+                "projectId": tenant.project.id,
+                "objectType": "TRACE",
+                "objectId": "agent-run",
+                "content": f"by {author.id}",
+                "authorUserId": author.id,
+            },
+            content_type="application/json",
+            HTTP_AUTHORIZATION=tenant.project_key.header,
+        )
+        assert response.status_code == 200
+    comments = member_client.get(page_url(tenant)).context["comments"]
+    assert [(c.content, c.author) for c in comments] == [
+        (f"by {outsider.id}", ""),
+        (f"by {insider.id}", insider.display_name),
+    ]
+    too_long = api_client.post(
+        "/api/public/comments",
+        {
+            "projectId": tenant.project.id,
+            "objectType": "TRACE",
+            "objectId": "agent-run",
+            "content": "x",
+            "authorUserId": "u" * 31,
+        },
+        content_type="application/json",
+        HTTP_AUTHORIZATION=tenant.project_key.header,
+    )
+    assert too_long.status_code == 400
