@@ -341,6 +341,8 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
         prompt_version = int(prompt_version) if prompt_version is not None else None
     except (TypeError, ValueError):
         prompt_version = None
+    if prompt_version is not None and not 0 <= prompt_version < 2**31:  # as the batch endpoint allows
+        prompt_version = None
     is_root = span.parent_span_id is None or str(attrs.get("langfuse.internal.as_root")).lower() == "true"
     attrs.get("langfuse.internal.is_app_root")
     user_id = attrs.get("langfuse.user.id", "user.id")
@@ -410,7 +412,7 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
             release=_string(release),
             version=_string(version),
             metadata=trace_metadata or None,
-            name=trace_name or (name if is_root else None),
+            name=(trace_name or (name if is_root else None) or "")[:1000] or None,  # the column's size
             input=_json(trace_in) if trace_in is not None else (value_in if is_root else None),
             output=_json(trace_out) if trace_out is not None else (value_out if is_root else None),
         )

@@ -41,13 +41,13 @@ def ingest_batch(*, access: Access, batch: list[Any]) -> BatchOutcome:
         if event is not None:  # sdk-log events are neither stored nor reported
             valid.append((envelope_id, event))
     if valid:
-        valid = _write_isolating_bad_events(access, valid, outcome)
+        valid = write_isolating_bad_events(access, valid, outcome)
     outcome.successes = [{"id": envelope_id, "status": 201} for envelope_id, _ in valid]
     record_batch_outcome(access=access, outcome=outcome)
     return outcome
 
 
-def _write_isolating_bad_events(
+def write_isolating_bad_events(
     access: Access, valid: list[tuple[str, EntityEvent]], outcome: BatchOutcome
 ) -> list[tuple[str, EntityEvent]]:
     """Write the batch; if the database refuses a value (not a transient failure), write event by

@@ -20,8 +20,7 @@ from apps.ingestion.health import record_outcomes, rejection
 from apps.ingestion.otel_decode import OtelDecodeError, decode_json, decode_protobuf
 from apps.ingestion.otel_mapping import spans_to_events
 from apps.ingestion.ratelimit import check_rate_limit
-from apps.ingestion.services import BatchOutcome, ingest_batch
-from apps.ingestion.writer import write_events
+from apps.ingestion.services import BatchOutcome, ingest_batch, record_batch_outcome, write_isolating_bad_events
 
 logger = logging.getLogger("langops.ingestion")
 
@@ -262,11 +261,17 @@ class OtelTracesView(WritePathView):
             self.rejected(request, str(exc))
             return Response({"error": str(exc)}, status=400)
         if spans:
+            # Like the batch endpoint: a value the database refuses rejects its own span (counted in
+            # ingestion health), not the request, which the exporter would otherwise resend forever.
+            events = spans_to_events(spans, received=timezone.now())
+            outcome = BatchOutcome()
             try:
-                write_events(project_id=self.access.project.id, events=spans_to_events(spans, received=timezone.now()))
+                stored = write_isolating_bad_events(self.access, [(e.envelope_id, e) for e in events], outcome)
             except DatabaseError:
                 return _unavailable()
-            self.record({("accepted", ""): len(spans)})
+            # Accepted counts spans (their observations), as before; implied trace events are not spans.
+            outcome.successes = [{"id": e.envelope_id, "status": 201} for _, e in stored if e.kind == "observation"]
+            record_batch_outcome(access=self.access, outcome=outcome)
         if protobuf:
             return HttpResponse(b"", content_type="application/x-protobuf")
         return Response({}, status=200)

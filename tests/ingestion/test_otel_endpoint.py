@@ -241,3 +241,25 @@ def test_otel_needs_a_secret_key(tenant, api_client):
         HTTP_AUTHORIZATION=f"Bearer {tenant.project_key.public_key}",
     )
     assert response.status_code == 401
+
+
+def test_values_beyond_the_columns_are_clamped_as_on_the_batch_endpoint(tenant, api_client):
+    """A root span's 5,000-character name and a prompt version past 32 bits are stored, not refused
+    (refused, the whole request would be a 503 that the exporter resends forever)."""
+    span = {
+        "trace_id": TRACE,
+        "span_id": ROOT,
+        "name": "x" * 5000,
+        "start_ms": 0,
+        "end_ms": 10,
+        "attributes": {
+            "langfuse.observation.type": "generation",
+            "langfuse.observation.prompt.name": "p",
+            "langfuse.observation.prompt.version": 2**40,
+        },
+    }
+    response = post_otlp(api_client, tenant.project_key.header, protobuf_request([span]))
+    assert response.status_code == 200
+    trace = Trace.objects.get(project_id=tenant.project.id, id=TRACE)
+    assert trace.name == "x" * 1000
+    assert Observation.objects.get(project_id=tenant.project.id, id=ROOT).prompt_version is None
