@@ -42,8 +42,14 @@ def run_cost_recompute(*, job_id: str, project_id: str) -> None:
     processed = updated = 0
     after = None
     try:
-        while rows := _chunk(scope, after, names):
+        while True:
             with transaction.atomic():
+                # Read and lock the chunk in the transaction that writes it back, so an update the
+                # writer commits meanwhile is never overwritten; rows it holds are skipped (it prices
+                # them itself with the current prices).
+                rows = _chunk(scope.select_for_update(skip_locked=True), after, names)
+                if not rows:
+                    break
                 for row in rows:
                     before = (row["total_cost"], row["cost_status"])
                     price_row(row, matcher, tokenize=True)
