@@ -298,3 +298,24 @@ def test_sessions_and_users_pages_match_the_full_grouping(tenant, api_client, me
     assert {row["session_id"] for row in filtered.object_list} == {
         row["session_id"] for row in queries.session_overview(project_id=project, search="s1")
     }
+
+
+def test_a_few_users_with_many_traces_fall_back_to_grouping(tenant, api_client, member_client, monkeypatch):
+    """The walk over recent traces is bounded: past a few chunks the page groups instead."""
+    from apps.traces.queries import traces as trace_queries
+
+    monkeypatch.setattr(trace_queries, "_WALK_CHUNK", 10)
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [event("trace-create", {"id": f"t{n}", "userId": f"u{n % 3}", "timestamp": iso(n)}) for n in range(200)],
+    )
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries_run:
+        page = member_client.get(reverse("projects:users", args=[tenant.project.id]))
+    rows = page.context["page"].object_list
+    assert [(r["user_id"], r["traces"]) for r in rows] == [("u1", 67), ("u0", 67), ("u2", 66)]
+    walked = [q for q in queries_run.captured_queries if '"traces_trace"' in q["sql"]]
+    assert len(walked) <= trace_queries._WALK_CHUNKS + 2  # not one query per 10 of the 200 traces

@@ -276,6 +276,7 @@ def _activity_by(project_id: str, field: str, search: str, where: dict | None = 
 
 
 _WALK_CHUNK = 2000
+_WALK_CHUNKS = 5  # then fall back to grouping
 
 
 class RecentActivity:
@@ -297,7 +298,9 @@ class RecentActivity:
         seen: set[str] = set()
         chunk = traces.order_by("-timestamp", "-id").values_list(self.field, "timestamp", "id")
         rows = list(chunk[:_WALK_CHUNK])
-        while rows and len(keys) < window.stop:
+        for _round in range(_WALK_CHUNKS):
+            if not rows or len(keys) >= window.stop:
+                break
             for value, _moment, _id in rows:
                 if value not in seen:
                     seen.add(value)
@@ -306,6 +309,9 @@ class RecentActivity:
             _value, moment, last_id = rows[-1]
             after = Q(timestamp__lt=moment) | Q(timestamp=moment, id__lt=last_id)
             rows = list(chunk.filter(after)[:_WALK_CHUNK]) if len(rows) == _WALK_CHUNK else []
+        if rows and len(keys) < window.stop:
+            # Few groups for many traces, or a deep page: grouping everything is the cheaper way.
+            return list(_activity_by(self.project_id, self.field, "", self.where, **self.extra)[window])
         keys = keys[window.start or 0 : window.stop]
         groups = _activity_by(self.project_id, self.field, "", self.where, **self.extra).filter(
             **{f"{self.field}__in": keys}
