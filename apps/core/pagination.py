@@ -28,11 +28,11 @@ def rows_slice(queryset: QuerySet, start: int, stop: int) -> list[Any]:
         return list(queryset[start:stop])
     if start == 0 or queryset.query.annotations:
         return list(queryset[start:stop])
-    model = queryset.model
     keys = list(queryset.values_list("pk", flat=True)[start:stop])
     if not keys:
         return []
-    rows = {row.pk: row for row in model._default_manager.filter(pk__in=keys)}
+    # From the same queryset, so its select_related, prefetch_related, only and defer still apply.
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
     return [rows[key] for key in keys if key in rows]
 
 

@@ -3,13 +3,15 @@
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.core.access import Access
 from apps.core.errors import InvalidRequest, NotFound
-from apps.scores.models import Score
+from apps.media.models import MediaReference
+from apps.scores.models import Comment, Score
 from apps.traces.models import Observation, Trace
 
 MAX_BULK_DELETE = 1000
@@ -27,7 +29,15 @@ def traces_delete(*, access: Access, trace_ids: list[str]) -> int:
         existing = list(Trace.objects.filter(project_id=project_id, id__in=trace_ids).values_list("id", flat=True))
         if not existing:
             raise NotFound("No such trace within authorized project")
-        Observation.objects.filter(project_id=project_id, trace_id__in=existing).delete()
+        observations = Observation.objects.filter(project_id=project_id, trace_id__in=existing)
+        # Comments and media references too: ids come from clients, and a trace sent again under
+        # the same id must not find the deleted one's comments.
+        Comment.objects.filter(project_id=project_id).filter(
+            Q(object_type="TRACE", object_id__in=existing)
+            | Q(object_type="OBSERVATION", object_id__in=observations.values("id"))
+        ).delete()
+        MediaReference.objects.filter(project_id=project_id, trace_id__in=existing).delete()
+        observations.delete()
         Score.objects.filter(project_id=project_id, trace_id__in=existing).delete()
         Trace.objects.filter(project_id=project_id, id__in=existing).delete()
         audit_record(

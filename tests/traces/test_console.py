@@ -319,3 +319,20 @@ def test_a_few_users_with_many_traces_fall_back_to_grouping(tenant, api_client, 
     assert [(r["user_id"], r["traces"]) for r in rows] == [("u1", 67), ("u0", 67), ("u2", 66)]
     walked = [q for q in queries_run.captured_queries if '"traces_trace"' in q["sql"]]
     assert len(walked) <= trace_queries._WALK_CHUNKS + 2  # not one query per 10 of the 200 traces
+
+
+def test_deleting_a_trace_deletes_its_comments_and_media_references(workflow, other_tenant):
+    from apps.core.access import system_access
+    from apps.media.models import MediaReference
+    from apps.scores.models import Comment
+    from apps.traces import services
+
+    project = workflow.project.id
+    for object_type, object_id in (("TRACE", "wf"), ("OBSERVATION", "llm"), ("TRACE", "other")):
+        Comment.objects.create(project_id=project, object_type=object_type, object_id=object_id, content="c")
+    Comment.objects.create(project_id=other_tenant.project.id, object_type="TRACE", object_id="wf", content="c")
+    MediaReference.objects.create(project_id=project, media_id="m", trace_id="wf", field="input")
+    services.traces_delete(access=system_access(workflow.organization, workflow.project), trace_ids=["wf"])
+    assert list(Comment.objects.filter(project_id=project).values_list("object_id", flat=True)) == ["other"]
+    assert Comment.objects.filter(project_id=other_tenant.project.id).count() == 1  # another project's is kept
+    assert not MediaReference.objects.filter(project_id=project).exists()
