@@ -41,6 +41,7 @@ class PublicApiBodyLimitMiddleware:
         # A valid key on a path that does not exist (say LANGFUSE_HOST with a wrong suffix) is worth telling.
         if (
             response.status_code == 404
+            and request.resolver_match is None  # no such endpoint (not an unknown id on a real one)
             and "/api/public/" in request.path
             and request.headers.get("Authorization", "").lower().startswith("basic")
         ):
@@ -71,7 +72,7 @@ def _note_wrong_path(request: HttpRequest) -> None:
     """A valid key calling a path that does not exist: usually LANGFUSE_HOST with a wrong suffix."""
     from apps.core.auth import authenticate_api_key
     from apps.core.errors import LangOpsError
-    from apps.ingestion.health import record_outcomes, rejection
+    from apps.ingestion.health import record_outcomes, rejection, sample_due
 
     try:
         access = authenticate_api_key(request)
@@ -84,5 +85,7 @@ def _note_wrong_path(request: HttpRequest) -> None:
         project_id=access.project.id,
         api_key_id=access.api_key.id,
         counts={("wrong_path", reason): 1},
-        rejections=[rejection(outcome="wrong_path", status=404, reason=reason, path=request.path)],
+        rejections=[rejection(outcome="wrong_path", status=404, reason=reason, path=request.path)]
+        if sample_due(access.api_key.id, "wrong_path")
+        else None,
     )

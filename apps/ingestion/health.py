@@ -131,6 +131,11 @@ def key_revoked(public_key: str) -> bool:
     return bool(found and found[2])
 
 
+def sample_due(api_key_id: str, outcome: str) -> bool:
+    """Whether a refused request of this key and outcome should store a sample (once per window)."""
+    return cache.add(f"ingestion:refused:{api_key_id}:{outcome}", 1, timeout=_REFUSED_WINDOW_SECONDS)
+
+
 def record_for_public_key(*, public_key: str, outcome: str, reason: str, path: str, status: int) -> None:
     """Attribute a request that was refused before authentication to the project of its public key.
 
@@ -141,7 +146,7 @@ def record_for_public_key(*, public_key: str, outcome: str, reason: str, path: s
     if found is None:  # unknown public key: nobody to tell
         return
     project_id, api_key_id, _revoked = found
-    sample = cache.add(f"ingestion:refused:{api_key_id}:{outcome}", 1, timeout=_REFUSED_WINDOW_SECONDS)
+    sample = sample_due(api_key_id, outcome)
     record_outcomes(
         project_id=project_id,
         api_key_id=api_key_id,

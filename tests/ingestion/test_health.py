@@ -139,3 +139,9 @@ def test_a_flood_of_wrong_secrets_is_counted_without_a_write_per_request(tenant,
     flush_outcomes()
     assert _counts(tenant) == {"auth_failed": 100}
     assert IngestionRejection.objects.filter(project_id=tenant.project.id).count() == 1
+
+
+def test_an_unknown_id_on_a_real_endpoint_is_not_a_wrong_path(tenant, api_client):
+    response = api_client.get("/api/public/traces/no-such-trace", HTTP_AUTHORIZATION=tenant.project_key.header)
+    assert response.status_code == 404
+    assert "wrong_path" not in _counts(tenant)
