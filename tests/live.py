@@ -2,7 +2,6 @@
 drive official clients (chunked bodies, keep-alive, threads) exactly as production serves them."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +13,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tests.processes import free_port, stop
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url() -> str:
@@ -32,7 +27,7 @@ def database_url() -> str:
 @contextmanager
 def live_langops(workers: int = 2, env: dict[str, str] | None = None) -> Iterator[str]:
     """Start gunicorn on a free port (with extra environment); yield its base URL; stop it."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -42,6 +37,9 @@ def live_langops(workers: int = 2, env: dict[str, str] | None = None) -> Iterato
         **(env or {}),
     }
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    # A file, not a pipe: an unread pipe fills up and blocks the server in the middle of a log line.
+    log_path = Path(settings.DATA_DIR) / f"gunicorn-{port}.log"
+    log = open(log_path, "ab")  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(
         [
             gunicorn,
@@ -60,7 +58,7 @@ def live_langops(workers: int = 2, env: dict[str, str] | None = None) -> Iterato
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -72,12 +70,10 @@ def live_langops(workers: int = 2, env: dict[str, str] | None = None) -> Iterato
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}") from None
+                    stop(process)
+                    raise RuntimeError(f"gunicorn did not start: {log_path.read_bytes().decode()[-2000:]}") from None
                 time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
+        log.close()

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from django.conf import settings
 
 from tests.live import database_url
+from tests.processes import stop
 
 
 @contextmanager
@@ -52,11 +53,7 @@ def celery_worker(
         try:
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float = 30.0, interval: float = 0.2) -> bool:

@@ -121,17 +121,20 @@ def test_a_writer_that_loses_the_race_for_a_new_id_merges_into_the_winner(tenant
             connections.close_all()
 
     winner = threading.Thread(target=first_writer)
-    winner.start()
-    assert written.wait(20)
     loser = threading.Thread(target=second_writer)
-    loser.start()
-    deadline = time.monotonic() + 20
-    while not _waiting_on_a_lock() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert _waiting_on_a_lock()  # the second writer holds still until the first commits
-    release.set()
-    winner.join()
-    loser.join()
+    winner.start()
+    try:
+        assert written.wait(20)
+        loser.start()
+        deadline = time.monotonic() + 20
+        while not _waiting_on_a_lock() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _waiting_on_a_lock()  # the second writer holds still until the first commits
+    finally:  # whatever failed above, no thread keeps its transaction (and its locks) open
+        release.set()
+        winner.join()
+        if loser.ident is not None:  # started
+            loser.join()
     assert failures == []
     assert statuses == [207]
     trace = Trace.objects.get(project_id=project_id, id="race")
