@@ -7,6 +7,7 @@ expiring token that names exactly one object and one operation.
 
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -35,18 +36,20 @@ class LocalBlobStore:
             raise ValueError("blob key escapes the storage folder")
         return target
 
-    def _token_url(self, key: str, operation: str, extra: dict) -> str:
-        token = signing.dumps({"k": key, "op": operation, **extra}, salt=_SALT, compress=True)
+    def _token_url(self, key: str, operation: str, extra: dict, expires_in: timedelta) -> str:
+        # The expiry travels in the signed payload: each URL lives exactly as long as it was given.
+        expires = int(time.time() + expires_in.total_seconds())
+        token = signing.dumps({"k": key, "op": operation, "exp": expires, **extra}, salt=_SALT, compress=True)
         return f"{settings.LANGOPS_PUBLIC_URL}/api/public/media/blob/{token}"
 
     def presign_put(
         self, key: str, *, content_type: str, content_length: int, sha256_b64: str, expires_in: timedelta
     ) -> PresignedUrl:
         extra = {"ct": content_type, "len": content_length, "sha": sha256_b64}
-        return PresignedUrl(self._token_url(key, "put", extra), expires_in)
+        return PresignedUrl(self._token_url(key, "put", extra, expires_in), expires_in)
 
     def presign_get(self, key: str, *, content_type: str, expires_in: timedelta) -> PresignedUrl:
-        return PresignedUrl(self._token_url(key, "get", {"ct": content_type}), expires_in)
+        return PresignedUrl(self._token_url(key, "get", {"ct": content_type}, expires_in), expires_in)
 
     def staging_file(self) -> BinaryIO:
         """A temporary file on the store's own filesystem, so `adopt` is an atomic rename."""
@@ -137,6 +140,9 @@ def blob_store() -> LocalBlobStore | S3BlobStore:
     return LocalBlobStore(Path(settings.DATA_DIR) / "blobs")
 
 
-def read_token(token: str, *, max_age: timedelta) -> dict:
+def read_token(token: str) -> dict:
     """The payload of a local presigned URL; raises signing.BadSignature when forged or expired."""
-    return signing.loads(token, salt=_SALT, max_age=max_age)
+    payload = signing.loads(token, salt=_SALT)
+    if not isinstance(payload.get("exp"), int) or payload["exp"] < time.time():
+        raise signing.SignatureExpired("This link has expired")
+    return payload

@@ -4,9 +4,6 @@ Only used in the embedded mode (no S3): these routes are on the reviewed allow-l
 route-coverage test because the token, not an API key, is the credential.
 """
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.core import signing
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +25,7 @@ def media_blob(request: HttpRequest, token: str) -> HttpResponse:
     if not isinstance(store, LocalBlobStore):
         return _error(404, "Not found")
     try:
-        payload = read_token(token, max_age=timedelta(seconds=settings.MEDIA_URL_TTL_SECONDS))
+        payload = read_token(token)
     except signing.BadSignature:
         return _error(403, "This link is invalid or has expired")
     if request.method == "PUT":

@@ -139,3 +139,17 @@ def test_uploaded_html_downloads_sandboxed_and_images_show_inline(tenant, api_cl
     assert html["X-Content-Type-Options"] == "nosniff" and "sandbox" in html["Content-Security-Policy"]
     image = served["image/png"]
     assert image["Content-Type"] == "image/png" and not image.get("Content-Disposition", "").startswith("attachment")
+
+
+def test_a_local_link_lives_as_long_as_it_was_given(tenant, api_client, tmp_path):
+    from datetime import timedelta
+
+    from apps.core.blobs import LocalBlobStore
+
+    store = LocalBlobStore(tmp_path)
+    expired = store.presign_get("media/x", content_type="image/png", expires_in=timedelta(seconds=-1))
+    assert api_client.get(urlparse(expired.url).path).status_code == 403
+    live = store.presign_put(
+        "media/x", content_type="image/png", content_length=1, sha256_b64="", expires_in=timedelta(seconds=300)
+    )
+    assert api_client.get(urlparse(live.url).path).status_code == 404  # valid, but an upload link: not for GET
