@@ -30,7 +30,12 @@ def _clean_role(value: object) -> Role:
 
 
 def _locked_membership(access: Access, user_id: str) -> Membership | None:
-    """The member's row, locked until the transaction ends (owner-count checks depend on it)."""
+    """The member's row, locked until the transaction ends (owner-count checks depend on it).
+
+    The organization row is locked first: membership changes of one organization take turns, so
+    two Owners demoting each other cannot deadlock on each other's rows (one waits, then sees
+    the other's change)."""
+    list(Organization.objects.select_for_update().filter(id=access.organization.id).values_list("id", flat=True))
     return (
         Membership.objects.select_for_update()
         .select_related("user")
@@ -91,7 +96,7 @@ def organization_delete(*, access: Access) -> None:
     access.require("organization:delete")
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(id=access.organization.id)
-        hashes = list(organization.api_keys.values_list("secret_hash", flat=True))
+        keys = list(organization.api_keys.values_list("secret_hash", "public_key"))
         audit_record(
             access=access,
             action="organization.delete",
@@ -100,7 +105,7 @@ def organization_delete(*, access: Access) -> None:
             before={"name": organization.name},
         )
         organization.delete()
-        api_key_forget_cached(hashes)
+        api_key_forget_cached([h for h, _ in keys], public_keys=[p for _, p in keys])
 
 
 def membership_set_role(*, access: Access, user_id: str, role: object) -> Membership:
