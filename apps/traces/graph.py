@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from apps.traces.tree import on_cycles
+
 MAX_NODES = 200
 NODE_WIDTH = 160
 NODE_HEIGHT = 42
@@ -119,10 +121,11 @@ def agent_graph(observations: Iterable[Any], *, trace_name: str, max_nodes: int 
         )
         for o in observations
     }
+    cyclic = on_cycles({o.id: o.parent_observation_id for o in observations})
     for observation in observations:
         parent = by_id.get(observation.parent_observation_id or "")
-        if parent is None or parent.id == observation.id:
-            parent = root  # unknown parents make roots, as in the tree
+        if parent is None or observation.id in cyclic:
+            parent = root  # unknown parents and parent cycles make roots, as in the tree
         parent.children.append(by_id[observation.id])
     _set_depths(root)
     keep = _top_levels(root, max_nodes)

@@ -18,7 +18,7 @@ from apps.core.templatetags.langops import duration, usd
 def tree(observations: list[Any]) -> list[dict[str, Any]]:
     """Observations nested under their parents (unknown parents and cycles become roots), in start order."""
     nodes = {o.id: {"obs": o, "children": []} for o in observations}
-    cyclic = _on_cycles({o.id: o.parent_observation_id for o in observations})
+    cyclic = on_cycles({o.id: o.parent_observation_id for o in observations})
     roots = []
     for observation in observations:
         parent = nodes.get(observation.parent_observation_id or "")
@@ -29,7 +29,7 @@ def tree(observations: list[Any]) -> list[dict[str, Any]]:
     return roots
 
 
-def _on_cycles(parents: dict[str, str | None]) -> set[str]:
+def on_cycles(parents: dict[str, str | None]) -> set[str]:
     """Ids whose chain of parents loops back to them (bad client data), in linear time."""
     state: dict[str, int] = {}  # 1: on the current walk, 2: settled
     cyclic: set[str] = set()

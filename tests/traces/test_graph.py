@@ -111,3 +111,8 @@ def test_a_deep_chain_does_not_recurse():
     chain = [Obs("n0")] + [Obs(f"n{i}", f"n{i - 1}") for i in range(1, 5000)]
     graph = agent_graph(chain, trace_name="deep", max_nodes=5000)
     assert graph.shown == 5000 and max(n.depth for n in graph.nodes) == 5000
+
+
+def test_parents_in_a_cycle_become_roots_instead_of_vanishing():
+    graph = agent_graph([Obs("a", "b"), Obs("b", "a"), Obs("c", "a")], trace_name="t")
+    assert {n.id for n in graph.nodes} == {"", "a", "b", "c"} and not graph.truncated
