@@ -9,29 +9,34 @@ import uuid
 from typing import Any
 
 from django.db import DatabaseError
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
-from ninja import Body, Status
+from ninja import Body
+from rest_framework.response import Response
 
-from apps.core.errors import LangOpsError
+from apps.ingestion.ratelimit import check_rate_limit
 from apps.ingestion.services import ingest_batch
+from apps.ingestion.views import single_result, unavailable_response
 
 
-class ServiceUnavailable(LangOpsError):
-    status = 503
-    error = "ServiceUnavailableError"
-    default_message = "Service Unavailable: the write could not be stored, retry later"
+def _plain(response: Response) -> JsonResponse:
+    """A DRF answer of the other write routes, as the plain response this ninja route returns."""
+    plain = JsonResponse(response.data, status=response.status_code)
+    for name, value in response.items():
+        if name.lower() != "content-type":
+            plain[name] = value
+    return plain
 
 
 def legacy_trace_create(request: HttpRequest, body: Body[dict[str, Any]]):
+    """The same path as the other single-object routes: rate limit, one event, 503 + Retry-After."""
+    if (limited := check_rate_limit(request.auth)) is not None:
+        return _plain(limited)
     payload = dict(body)
     payload["id"] = payload.get("id") or str(uuid.uuid4())
     event = {"id": str(uuid.uuid4()), "type": "trace-create", "timestamp": timezone.now().isoformat(), "body": payload}
     try:
         outcome = ingest_batch(access=request.auth, batch=[event])
-    except DatabaseError as exc:
-        raise ServiceUnavailable() from exc
-    if outcome.errors:
-        error = outcome.errors[0]
-        return Status(400, {"message": error["message"], "error": error["error"]})
-    return Status(200, {"id": payload["id"]})
+    except DatabaseError:
+        return _plain(unavailable_response())
+    return _plain(single_result(outcome, payload["id"]))

@@ -55,7 +55,7 @@ def _decode_elements(body: bytes) -> list[Any] | None:
     return decoded
 
 
-def _unavailable() -> Response:
+def unavailable_response() -> Response:
     logger.exception("ingestion write failed; nothing acknowledged")
     return Response(
         {
@@ -75,10 +75,7 @@ class WritePathView(TenantAPIView):
     """Steps shared by the write endpoints: the project's rate limit, bounded bodies, health records."""
 
     def limited(self) -> Response | None:
-        response = check_rate_limit(self.access.project.id)
-        if response is not None:
-            self.record({("rate_limited", ""): 1})
-        return response
+        return check_rate_limit(self.access)
 
     def body(self, request: Request, limit: int) -> bytes:
         try:
@@ -138,7 +135,7 @@ class IngestionView(WritePathView):
         try:
             outcome = ingest_batch(access=self.access, batch=batch)
         except DatabaseError:
-            return _unavailable()
+            return unavailable_response()
         return Response(outcome.as_response(), status=207)
 
 
@@ -160,9 +157,9 @@ class ScoresView(WritePathView):
         try:
             outcome = ingest_batch(access=self.access, batch=batch)
         except DatabaseError:
-            return _unavailable()
+            return unavailable_response()
         if not isinstance(payload, list):
-            return _single_result(outcome, batch[0]["body"]["id"])
+            return single_result(outcome, batch[0]["body"]["id"])
         return _array_response(outcome)
 
 
@@ -174,7 +171,7 @@ def _score_event(item: dict[str, Any], index: int) -> dict[str, Any]:
     return {"id": f"score-{body['id']}-{index}", "type": "score-create", "timestamp": timestamp, "body": body}
 
 
-def _single_result(outcome: BatchOutcome, entity_id: str) -> Response:
+def single_result(outcome: BatchOutcome, entity_id: str) -> Response:
     """The answer of the single-object routes: the first error, or the stored id."""
     if outcome.errors:
         error = outcome.errors[0]
@@ -233,8 +230,8 @@ class LegacyObjectView(WritePathView):
         try:
             outcome = ingest_batch(access=self.access, batch=[event])
         except DatabaseError:
-            return _unavailable()
-        return _single_result(outcome, payload["id"])
+            return unavailable_response()
+        return single_result(outcome, payload["id"])
 
 
 class OtelTracesView(WritePathView):
@@ -268,7 +265,7 @@ class OtelTracesView(WritePathView):
             try:
                 stored = write_isolating_bad_events(self.access, [(e.envelope_id, e) for e in events], outcome)
             except DatabaseError:
-                return _unavailable()
+                return unavailable_response()
             # Accepted counts spans (their observations), as before; implied trace events are not spans.
             outcome.successes = [{"id": e.envelope_id, "status": 201} for _, e in stored if e.kind == "observation"]
             record_batch_outcome(access=self.access, outcome=outcome)

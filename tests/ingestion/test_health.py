@@ -145,3 +145,19 @@ def test_an_unknown_id_on_a_real_endpoint_is_not_a_wrong_path(tenant, api_client
     response = api_client.get("/api/public/traces/no-such-trace", HTTP_AUTHORIZATION=tenant.project_key.header)
     assert response.status_code == 404
     assert "wrong_path" not in _counts(tenant)
+
+
+def test_the_legacy_trace_route_is_rate_limited_too(tenant, api_client, settings):
+    settings.INGESTION_RATE_LIMIT_PER_MINUTE = 1
+    header = tenant.project_key.header
+
+    def create(trace_id):
+        return api_client.post(
+            "/api/public/traces", {"id": trace_id}, content_type="application/json", HTTP_AUTHORIZATION=header
+        )
+
+    assert create("a").status_code == 200
+    limited = create("b")
+    assert limited.status_code == 429 and 1 <= int(limited["Retry-After"]) <= 60
+    assert limited.json()["code"] == "rate_limited"
+    assert _counts(tenant)["rate_limited"] == 1
