@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
@@ -66,7 +67,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         next_url = request.GET.get("next") or ""
-        if next_url.startswith("/") and not next_url.startswith("//"):
+        # Django's own check (also refuses "/\\evil.com", which browsers read as another host).
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
             return redirect(next_url)
         return redirect("organizations:create")
     return render(request, "accounts/signup.html", {"form": form})

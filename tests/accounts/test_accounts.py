@@ -1,5 +1,7 @@
 """Sign-up, login (rate-limited), logout, password change and the language switch."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -18,6 +20,23 @@ def test_signup_creates_user_and_signs_in(client, db):
     user = User.objects.get(email="ada@example.com")
     assert user.check_password("a-long-passphrase-42")
     assert client.get(reverse("organizations:create")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/project/x/traces/", "/project/x/traces/"),
+        ("//evil.com", None),
+        ("/\\evil.com", None),
+        ("https://evil.com", None),
+    ],
+)
+def test_signup_goes_back_only_inside_langops(client, db, next_url, expected):
+    response = client.post(
+        reverse("accounts:signup") + "?" + urlencode({"next": next_url}),
+        {"name": "Ada", "email": "ada@example.com", "password": "a-long-passphrase-42"},
+    )
+    assert response["Location"] == (expected or reverse("organizations:create"))
 
 
 @pytest.mark.parametrize(

@@ -149,7 +149,4 @@ class TraceBookmarkView(ConsoleView):
 
     def post(self, request: HttpRequest, project_id: str, trace_id: str) -> HttpResponse:
         services.trace_set_bookmark(access=self.access, trace_id=trace_id, bookmarked=request.POST.get("on") == "1")
-        next_url = request.POST.get("next", "")
-        if not next_url.startswith("/") or next_url.startswith("//"):  # only back into LangOps itself
-            next_url = f"/project/{project_id}/traces/{trace_id}/"
-        return redirect(next_url)
+        return redirect(_trace_url(project_id, trace_id, **_selection(request)))
