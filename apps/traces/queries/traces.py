@@ -114,6 +114,8 @@ def ids_by_trace(*, project_id: str, trace_ids: list[str]) -> tuple[dict[str, li
     return observations, scores
 
 
+# What console tables never show: large values they leave in the database.
+IO_FIELDS = ("input", "output", "metadata")
 OUTLINE_FIELDS = (
     "project_id",
     "id",

@@ -97,7 +97,7 @@ class TracesView(ConsoleView):
         except InvalidRequest as exc:  # show the table unfiltered by the bad condition, and say why
             error = exc.message
             traces, f = filtered_traces(project_id, {**request.GET.dict(), "filter": "", "range": ""})
-        page = Window(traces, request.GET.get("page"))
+        page = Window(traces.defer(*queries.IO_FIELDS), request.GET.get("page"))  # the table shows no IO
         rows = page.object_list
         scores = queries.scores_by_trace(project_id=project_id, trace_ids=[t.id for t in rows])
         query = urlencode({k: v for k, v in f.items() if v})

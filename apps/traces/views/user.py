@@ -18,7 +18,7 @@ class UserView(ConsoleView):
     def get(self, request: HttpRequest, project_id: str, user_id: str) -> HttpResponse:
         summary = queries.user_summary(project_id=project_id, user_id=user_id)  # NotFound -> 404
         sessions = queries.session_overview(project_id=project_id, user_id=user_id)[:LATEST_SESSIONS]
-        traces = queries.trace_list(project_id=project_id, user_id=user_id)[:LATEST_TRACES]
+        traces = queries.trace_list(project_id=project_id, user_id=user_id).defer(*queries.IO_FIELDS)[:LATEST_TRACES]
         return render(
             request,
             "traces/user.html",
