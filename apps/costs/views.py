@@ -45,7 +45,7 @@ class ProjectModelsView(ConsoleView):
             {
                 "models": selectors.model_list(access=self.access, own_only=True),
                 "managed_count": selectors.model_list(access=self.access).filter(project_id__isnull=True).count(),
-                "jobs": selectors.recompute_job_list(access=self.access),
+                **_jobs_context(self.access),
                 "today": timezone.now().date().isoformat(),
                 "month_ago": (timezone.now() - timedelta(days=30)).date().isoformat(),
             },
@@ -76,12 +76,18 @@ class ProjectModelDeleteView(ConsoleView):
         return redirect("projects:models", project_id=project_id)
 
 
+def _jobs_context(access) -> dict:
+    """The recompute jobs table, polled while any of its jobs (not only the newest) is active."""
+    jobs = list(selectors.recompute_job_list(access=access))
+    return {"jobs": jobs, "polling": any(job.active for job in jobs)}
+
+
 class CostRecomputeView(ConsoleView):
     scopes = {"GET": "models:read", "POST": "models:write"}
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
         """The jobs table alone: polled by the page while a job runs."""
-        return render(request, "costs/_jobs.html", {"jobs": selectors.recompute_job_list(access=self.access)})
+        return render(request, "costs/_jobs.html", _jobs_context(self.access))
 
     def post(self, request: HttpRequest, project_id: str) -> HttpResponse:
         services.cost_recompute_start(

@@ -23,7 +23,8 @@ _LOCK = "traces:search-indexer"
 
 
 def index_pending(*, limit: int = _BATCH, project_id: str | None = None) -> int:
-    """Build the search documents of up to `limit` pending traces; returns how many were written."""
+    """Build the search documents of up to `limit` pending traces; returns how many it read (a trace
+    written meanwhile stays pending for the next run)."""
     pending = Trace.objects.filter(search_pending=True)
     if project_id is not None:
         pending = pending.filter(project_id=project_id)

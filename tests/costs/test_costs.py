@@ -132,3 +132,21 @@ def test_a_claude_generation_without_usage_is_tokenized(tenant, api_client):
     generation.refresh_from_db()
     assert generation.usage_details == {"input": 3, "output": 3, "total": 6}
     assert generation.cost_status == "computed" and generation.total_cost > 0
+
+
+def test_the_jobs_table_keeps_polling_while_an_older_job_runs(tenant, member_client):
+    from datetime import UTC, datetime, timedelta
+
+    from django.urls import reverse
+
+    from apps.costs.models import CostRecomputeJob
+
+    window = {"window_start": datetime(2026, 1, 1, tzinfo=UTC), "window_end": datetime(2026, 2, 1, tzinfo=UTC)}
+    older = CostRecomputeJob.objects.create(project_id=tenant.project.id, status="running", **window)
+    newer = CostRecomputeJob.objects.create(project_id=tenant.project.id, status="done", **window)
+    CostRecomputeJob.objects.filter(id=older.id).update(created_at=newer.created_at - timedelta(minutes=1))
+    table = member_client.get(reverse("projects:cost_recompute", args=[tenant.project.id]))
+    assert 'hx-trigger="every 2s"' in table.content.decode()
+    CostRecomputeJob.objects.filter(id=older.id).update(status="done")
+    table = member_client.get(reverse("projects:cost_recompute", args=[tenant.project.id]))
+    assert 'hx-trigger="every 2s"' not in table.content.decode()
