@@ -12,5 +12,8 @@ setup:      ## Install dependencies only
 migrations: ## Create migrations after a model change
 	.venv/bin/python manage.py makemigrations
 
+lint:       ## ruff over the code and the tests (make test runs it too)
+	.venv/bin/ruff check apps langops tests
+
 messages:   ## Refresh the translation catalogues after changing user-facing strings
 	.venv/bin/python manage.py makemessages -l ja --ignore=.venv --ignore=node_modules --ignore=tests

@@ -16,7 +16,13 @@ fi
 scripts/compat_clients.sh
 
 export DJANGO_SETTINGS_MODULE=langops.settings.test
-export LANGOPS_DATA_DIR="${LANGOPS_TEST_DATA_DIR:-$(mktemp -d)}"
+if [ -n "${LANGOPS_TEST_DATA_DIR:-}" ]; then
+  export LANGOPS_DATA_DIR="$LANGOPS_TEST_DATA_DIR"
+else
+  LANGOPS_DATA_DIR="$(mktemp -d)"
+  export LANGOPS_DATA_DIR
+  trap 'rm -rf "$LANGOPS_DATA_DIR"' EXIT  # blobs, exports, broker and worker logs of this run
+fi
 # A database name of its own per run: concurrent runs (and leftovers of killed ones) never collide.
 pg_url="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/langops_run$$}"
 redis_url="${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
