@@ -14,7 +14,7 @@ import msgspec
 from django.utils.dateparse import parse_datetime
 
 from apps.costs.usage import cost_details_from, usage_details_from
-from apps.ingestion.events import MAX_DEPTH, OBSERVATION_TYPES, EntityEvent, too_deep
+from apps.ingestion.events import MAX_DEPTH, OBSERVATION_TYPES, EntityEvent, present, too_deep
 from apps.ingestion.normalize import aware, environment, order_key
 from apps.ingestion.otel_decode import OtelSpan
 
@@ -323,10 +323,6 @@ def _level(span: OtelSpan, attrs: _Attributes) -> str:
     return "ERROR" if span.status_code == 2 else "DEFAULT"
 
 
-def _present(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
 def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     """The observation event of one span, plus a trace event when the span carries trace data."""
     attrs = _Attributes(span)
@@ -374,7 +370,7 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     observation = EntityEvent(
         "observation", span.span_id, order_key(received, update=False, envelope_id=span.span_id), span.span_id
     )
-    observation.fields = _present(
+    observation.fields = present(
         trace_id=span.trace_id,
         type=obs_type,
         name=name,
@@ -402,7 +398,7 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
         trace = EntityEvent(
             "trace", span.trace_id, order_key(span.start, update=False, envelope_id=span.span_id), span.span_id
         )
-        trace.fields = _present(
+        trace.fields = present(
             timestamp=span.start,
             environment=env,
             user_id=_string(user_id),

@@ -12,7 +12,6 @@ This module takes plain values (no request), so it can also run in a worker late
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -34,12 +33,6 @@ from apps.scores.models import Score
 from apps.traces.models import Observation, Session, Trace
 
 MODELS: dict[str, type[models.Model]] = {"trace": Trace, "observation": Observation, "score": Score}
-
-
-@dataclass
-class WriteResult:
-    written: dict[str, int] = field(default_factory=dict)
-    trace_ids: set[str] = field(default_factory=set)
 
 
 # Columns other jobs own: the search document is built in the background (apps.traces.search).
@@ -484,11 +477,10 @@ def _set_local_options() -> None:
         cursor.execute(f"SELECT {calls}", [value for pair in options.items() for value in pair])
 
 
-def write_events(*, project_id: str, events: list[EntityEvent]) -> WriteResult:
+def write_events(*, project_id: str, events: list[EntityEvent]) -> None:
     """Merge and store events of one project atomically; durable and queryable on return."""
     now = timezone.now()
     grouped = _group(events)
-    result = WriteResult()
     # Staging tables empty themselves at commit. Inside a caller's transaction (no commit between
     # writes) they may still hold rows, so every one of them is cleared before its first use.
     nested = connection.in_atomic_block
@@ -502,7 +494,7 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> WriteResult:
         for event in _implied_trace_events(observations):
             trace_events.setdefault(event.id, []).append(event)
         traces = _merge_kind("trace", project_id, trace_events, now, _batch_aggregates(observations))
-        scores = _merge_kind("score", project_id, grouped.get("score", {}), now)
+        _merge_kind("score", project_id, grouped.get("score", {}), now)
         _ensure_sessions(project_id, traces, now)
         touched = {row["trace_id"] for row in observations}
         if touched:
@@ -511,6 +503,3 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> WriteResult:
         if pending:
             # Tokenizing is CPU work: a worker does it after commit (the sweeper covers a lost task).
             transaction.on_commit(lambda: enrich_observations.delay(project_id=project_id, observation_ids=pending))
-        result.written = {"observation": len(observations), "trace": len(traces), "score": len(scores)}
-        result.trace_ids = {row["id"] for row in traces}
-    return result

@@ -39,12 +39,6 @@ class MediaMention:
     source: str
 
 
-def parse_reference(text: str) -> MediaMention | None:
-    """The reference in `text` when `text` is exactly one reference string, else None."""
-    match = REFERENCE.fullmatch(text.strip()) if isinstance(text, str) else None
-    return _mention(match.group(1)) if match else None
-
-
 def mentions_in(value: Any, *, limit: int = MAX_REFERENCES) -> list[MediaMention]:
     """Every distinct reference in a JSON value (strings anywhere in it), in document order."""
     found: dict[str, MediaMention] = {}
