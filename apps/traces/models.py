@@ -169,4 +169,3 @@ class SavedView(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project_id", "owner", "table", "name"], name="savedview_unique_name")
         ]
-
