@@ -12,6 +12,7 @@ This module takes plain values (no request), so it can also run in a worker late
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -154,10 +155,23 @@ def _merge_rows(
             if searched != [row[name] for name in _SEARCHED]:
                 row["search_pending"] = True  # its search document is rebuilt in the background
         else:
+            moved_from = row.get("trace_id") if kind == "observation" else None
             _apply(kind, row, events)
+            if moved_from is not None and moved_from != row["trace_id"]:
+                context.setdefault("moved_from", set()).add(moved_from)  # its aggregates change too
         _finish_row(kind, row, now, context)
         rows.append(row)
     return rows
+
+
+@dataclass
+class Merged:
+    """What `_merge_kind` wrote: every merged row, which ids were new, and (observations) the
+    traces that existing observations left."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    inserted: set[str] = field(default_factory=set)
+    moved_from: set[str] = field(default_factory=set)
 
 
 def _merge_kind(
@@ -166,15 +180,15 @@ def _merge_kind(
     by_id: dict[str, list[EntityEvent]],
     now: datetime,
     aggregates: dict[str, dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
-    """Merge events into stored rows and write them back; returns the merged rows.
+) -> Merged:
+    """Merge events into stored rows and write them back.
 
     PostgreSQL: insert every id as new first (ON CONFLICT DO NOTHING), then lock, merge and
     update only the ids that existed, so new data costs one statement. SQLite serialises
     writers, so it reads the existing rows first and writes each group once.
     """
     if not by_id:
-        return []
+        return Merged()
     model = MODELS[kind]
     context: dict[str, Any] = {"aggregates": aggregates} if aggregates else {}
     if connection.vendor != "postgresql":
@@ -182,7 +196,7 @@ def _merge_kind(
         rows = _merge_rows(kind, model, project_id, by_id, stored, now, context)
         _sqlite_insert(model, [r for r in rows if r["id"] not in stored])
         _sqlite_update(model, [r for r in rows if r["id"] in stored])
-        return rows
+        return Merged(rows, {r["id"] for r in rows if r["id"] not in stored}, context.get("moved_from", set()))
     candidates = _merge_rows(kind, model, project_id, by_id, {}, now, context)
     inserted = _pg_insert(model, candidates)
     merged = [r for r in candidates if r["id"] in inserted]
@@ -196,7 +210,7 @@ def _merge_kind(
             raise RuntimeError(f"{len(missing)} {kind} rows vanished while merging")
         update_rows(model, rows)
         merged.extend(rows)
-    return merged
+    return Merged(merged, inserted, context.get("moved_from", set()))
 
 
 # --- Bulk statements ---------------------------------------------------------------------------
@@ -389,13 +403,14 @@ UPDATE {trace} SET observation_count = a.n, error_count = a.errors, level_max = 
     total_cost = a.cost, input_tokens = a.input_tokens, output_tokens = a.output_tokens,
     total_tokens = a.total_tokens, start_time_min = a.start_min, end_time_max = a.end_max
 FROM (
-    SELECT trace_id, COUNT(*) AS n,
-        SUM(CASE WHEN level = 'ERROR' THEN 1 ELSE 0 END) AS errors,
-        MAX(CASE level WHEN 'ERROR' THEN 3 WHEN 'WARNING' THEN 2 WHEN 'DEFAULT' THEN 1 ELSE 0 END) AS level_max,
-        SUM(total_cost) AS cost, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
-        SUM(total_tokens) AS total_tokens, MIN(start_time) AS start_min,
-        MAX(COALESCE(end_time, start_time)) AS end_max
-    FROM {observation} WHERE project_id = %s AND trace_id IN ({ids}) GROUP BY trace_id
+    SELECT t.id AS trace_id, COUNT(o.id) AS n,
+        SUM(CASE WHEN o.level = 'ERROR' THEN 1 ELSE 0 END) AS errors,
+        MAX(CASE o.level WHEN 'ERROR' THEN 3 WHEN 'WARNING' THEN 2 WHEN 'DEFAULT' THEN 1 ELSE 0 END) AS level_max,
+        SUM(o.total_cost) AS cost, COALESCE(SUM(o.input_tokens), 0) AS input_tokens,
+        COALESCE(SUM(o.output_tokens), 0) AS output_tokens, COALESCE(SUM(o.total_tokens), 0) AS total_tokens,
+        MIN(o.start_time) AS start_min, MAX(COALESCE(o.end_time, o.start_time)) AS end_max
+    FROM {trace} AS t LEFT JOIN {observation} AS o ON o.project_id = t.project_id AND o.trace_id = t.id
+    WHERE t.project_id = %s AND t.id IN ({ids}) GROUP BY t.id
 ) AS a
 WHERE {trace}.project_id = %s AND {trace}.id = a.trace_id
     AND ({trace}.observation_count, {trace}.error_count, {trace}.level_max, {trace}.total_cost,
@@ -444,7 +459,8 @@ def _batch_aggregates(observations: list[dict[str, Any]]) -> dict[str, dict[str,
 
 
 def refresh_aggregates(project_id: str, trace_ids: set[str]) -> None:
-    """Recompute the per-trace aggregates of the given traces from their observations."""
+    """Recompute the per-trace aggregates of the given traces from their observations (a trace
+    left with none gets the empty aggregates)."""
     ids = sorted(trace_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -489,16 +505,19 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> None:
             state = _staging_state()
             state.update(used=set(), inherited=nested)
             _set_local_options()
-        observations = _merge_kind("observation", project_id, grouped.get("observation", {}), now)
+        merged = _merge_kind("observation", project_id, grouped.get("observation", {}), now)
+        observations = merged.rows
         trace_events = grouped.get("trace", {})
         for event in _implied_trace_events(observations):
             trace_events.setdefault(event.id, []).append(event)
         traces = _merge_kind("trace", project_id, trace_events, now, _batch_aggregates(observations))
         _merge_kind("score", project_id, grouped.get("score", {}), now)
-        _ensure_sessions(project_id, traces, now)
-        touched = {row["trace_id"] for row in observations}
-        if touched:
-            refresh_aggregates(project_id, touched)
+        _ensure_sessions(project_id, traces.rows, now)
+        # A trace created by this write has all its observations in it, so it was inserted with
+        # exact aggregates; only traces that existed before need them recomputed.
+        stale = {row["trace_id"] for row in observations} - traces.inserted | merged.moved_from
+        if stale:
+            refresh_aggregates(project_id, stale)
         pending = [row["id"] for row in observations if row["cost_status"] == "pending"]
         if pending:
             # Tokenizing is CPU work: a worker does it after commit (the sweeper covers a lost task).

@@ -184,6 +184,30 @@ def test_trace_aggregates(tenant, api_client):
     assert (trace.end_time_max - trace.start_time_min).total_seconds() == 5
 
 
+def test_an_observation_moved_by_an_earlier_event_leaves_both_traces_aggregates_right(tenant, api_client):
+    """trace_id is first-writer-wins: a late-arriving earlier event moves the span to another trace."""
+    header = tenant.project_key.header
+    post_batch(api_client, header, [event("span-create", {"id": "s", "traceId": "late", "level": "ERROR"}, at=10)])
+    assert _trace(tenant, "late").observation_count == 1
+    post_batch(api_client, header, [event("span-create", {"id": "s", "traceId": "early"}, at=0)])
+    assert _obs(tenant, "s").trace_id == "early"
+    late, early = _trace(tenant, "late"), _trace(tenant, "early")
+    assert (late.observation_count, late.error_count, early.observation_count, early.error_count) == (0, 0, 1, 1)
+
+
+def test_a_write_of_new_traces_recomputes_no_aggregates(tenant, api_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    batch = [event("span-create", {"id": f"s{n}", "traceId": f"t{n % 3}"}) for n in range(9)]
+    with CaptureQueriesContext(connection) as queries:
+        post_batch(api_client, tenant.project_key.header, batch)
+    assert not [q for q in queries.captured_queries if "observation_count = a.n" in q["sql"]]
+    assert [_trace(tenant, f"t{n}").observation_count for n in range(3)] == [3, 3, 3]
+    post_batch(api_client, tenant.project_key.header, [event("span-create", {"id": "s9", "traceId": "t0"})])
+    assert _trace(tenant, "t0").observation_count == 4
+
+
 def test_openai_usage_details_are_normalised(tenant, api_client):
     usage = {
         "prompt_tokens": 100,
