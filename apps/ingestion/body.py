@@ -44,6 +44,12 @@ def _read_raw(request: HttpRequest, limit: int) -> bytes:
     return b"".join(parts)
 
 
+def drain_body(request: HttpRequest, *, limit: int) -> None:
+    """Read and drop the body of a request whose content is ignored, so the connection stays usable
+    for the client's next request (an unread body makes the server close it)."""
+    _read_raw(request, limit)
+
+
 def read_body(request: HttpRequest, *, limit: int) -> bytes:
     """The request body, decompressed, never larger than `limit` bytes (413 otherwise)."""
     raw = _read_raw(request, limit)

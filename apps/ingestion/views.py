@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from apps.core.drf import TenantAPIView
 from apps.ingestion.batch_split import split_batch
-from apps.ingestion.body import PayloadTooLarge, read_body
+from apps.ingestion.body import PayloadTooLarge, drain_body, read_body
 from apps.ingestion.health import record_outcomes, rejection
 from apps.ingestion.otel_decode import OtelDecodeError, decode_json, decode_protobuf
 from apps.ingestion.otel_mapping import spans_to_events
@@ -280,6 +280,7 @@ class OtelMetricsView(TenantAPIView):
     scopes = {"POST": "traces:write"}
 
     def post(self, request: Request) -> HttpResponse:
+        drain_body(request._request, limit=settings.OTEL_MAX_BODY_BYTES)  # keeps the connection alive
         if "application/x-protobuf" in (request.content_type or ""):
             return HttpResponse(b"", content_type="application/x-protobuf")
         return Response({"message": "OK"}, status=200)

@@ -120,6 +120,23 @@ def test_plain_opentelemetry_exporter(server, tenant):
     assert retrieve.metadata["attributes"] == {"custom.index": "docs-v2"}
 
 
+def test_metrics_exports_keep_their_connection(server, tenant):
+    """An exporter sends metrics and traces on one keep-alive connection: the ignored metrics body
+    is read, so the server does not drop the connection under the next request."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(server)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    headers = {"Content-Type": "application/x-protobuf", "Authorization": tenant.project_key.header}
+    for path in ("/api/public/otel/v1/metrics", "/api/public/otel/v1/metrics", "/api/public/otel/v1/traces"):
+        connection.request("POST", path, b"\x0a\x00" * 50_000, headers)
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200 and response.getheader("Connection", "").lower() != "close"
+    connection.close()
+
+
 def test_sdk4_api_client_parses_the_read_api(server, tenant):
     """What SDK 5 sent over OTLP, read back through the public API by the SDK 4 generated client."""
     ids = run_python_client("langfuse5", "sdk_otel_tracing.py", server, tenant.project_key)
