@@ -329,15 +329,18 @@ def main() -> None:
                 time.sleep(0.2)
         time.sleep(1)
         otlp_path, batch_path = "/api/public/otel/v1/traces", "/api/public/ingestion"
-        # warm-up (connections, caches), not measured
-        send_all((options.port, otlp_path, "application/x-protobuf", auth, otlp[:3]))
+        # Warm-up, not measured: enough concurrent requests that every web thread has imported its
+        # modules, opened its database connection and loaded its caches.
+        slots = options.web_workers * options.threads
+        warm = 4 * slots
+        run_clients(options.port, otlp_path, "application/x-protobuf", auth, otlp[:warm], slots)
 
-        idle = send_all((options.port, otlp_path, "application/x-protobuf", auth, otlp[3:43]))
+        idle = send_all((options.port, otlp_path, "application/x-protobuf", auth, otlp[warm : warm + 40]))
         before = Observation.objects.filter(project_id=project.id).count()
         otlp_time, otlp_latencies = run_clients(
-            options.port, otlp_path, "application/x-protobuf", auth, otlp[43:], options.clients
+            options.port, otlp_path, "application/x-protobuf", auth, otlp[warm + 40 :], options.clients
         )
-        otlp_spans = (len(otlp) - 43) * 100
+        otlp_spans = (len(otlp) - warm - 40) * 100
         stored = Observation.objects.filter(project_id=project.id).count() - before
         batch_time, batch_latencies = run_clients(
             options.port, batch_path, "application/json", auth, batch, options.clients
