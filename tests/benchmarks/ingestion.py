@@ -19,6 +19,7 @@ import json
 import multiprocessing
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -175,6 +176,50 @@ def peak_rss_mb(pid: int) -> float:
 def children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     return [int(p) for p in out]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of live processes (clock ticks from /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+class CpuSplit:
+    """Where the cores went during one phase: web processes, every PostgreSQL process, clients."""
+
+    def __init__(self, web_pid: int) -> None:
+        self.web_pid = web_pid
+
+    def __enter__(self) -> "CpuSplit":
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = self._sample()
+        self.web, self.postgres, self.clients = (b - a for a, b in zip(self.start, end, strict=True))
+
+    def _sample(self) -> tuple[float, float, float]:
+        children_usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # pool clients, once joined
+        return (
+            cpu_seconds([self.web_pid, *children(self.web_pid)]),
+            cpu_seconds(postgres_pids()),
+            children_usage.ru_utime + children_usage.ru_stime,
+        )
+
+    def per_hundred(self, items: int) -> str:
+        scale = 100_000 / items  # ms per 100 items
+        return f"web {self.web * scale:.1f}, PostgreSQL {self.postgres * scale:.1f}, clients {self.clients * scale:.1f}"
 
 
 def floor(rows: int) -> float:
@@ -337,14 +382,16 @@ def main() -> None:
 
         idle = send_all((options.port, otlp_path, "application/x-protobuf", auth, otlp[warm : warm + 40]))
         before = Observation.objects.filter(project_id=project.id).count()
-        otlp_time, otlp_latencies = run_clients(
-            options.port, otlp_path, "application/x-protobuf", auth, otlp[warm + 40 :], options.clients
-        )
+        with CpuSplit(web.pid) as otlp_cpu:
+            otlp_time, otlp_latencies = run_clients(
+                options.port, otlp_path, "application/x-protobuf", auth, otlp[warm + 40 :], options.clients
+            )
         otlp_spans = (len(otlp) - warm - 40) * 100
         stored = Observation.objects.filter(project_id=project.id).count() - before
-        batch_time, batch_latencies = run_clients(
-            options.port, batch_path, "application/json", auth, batch, options.clients
-        )
+        with CpuSplit(web.pid) as batch_cpu:
+            batch_time, batch_latencies = run_clients(
+                options.port, batch_path, "application/json", auth, batch, options.clients
+            )
         batch_events = len(batch) * 100
         stored_batch = Observation.objects.filter(project_id=project.id).count() - before - stored
         web_rss = [peak_rss_mb(p) for p in [web.pid, *children(web.pid)]]
@@ -369,6 +416,8 @@ def main() -> None:
         f"    batch endpoint end to end:                    {batch_events / batch_time:10,.0f} events/s "
         f"({batch_events / batch_time / floor_rate:.2f}x floor; stored {stored_batch}/{batch_events})"
     )
+    print(f"    CPU ms per 100 spans, OTLP:  {otlp_cpu.per_hundred(otlp_spans)}")
+    print(f"    CPU ms per 100 events, batch: {batch_cpu.per_hundred(batch_events)}")
     print(
         f"(c) 100-span OTLP request at idle:      p50 {percentile(idle, 50) * 1000:7.1f} ms   "
         f"p99 {percentile(idle, 99) * 1000:7.1f} ms"
