@@ -371,14 +371,34 @@ def _stage(model: type[models.Model], rows: list[dict[str, Any]]) -> str:
 # --- Traces implied by observations, sessions, aggregates -------------------------------------
 
 
-def _implied_trace_events(observations: list[dict[str, Any]]) -> list[EntityEvent]:
-    """Every observation's trace exists: a weak create with its start time and environment."""
-    events = []
+_IMPLIED = ("timestamp", "environment")  # what an observation says about its trace
+
+
+def _implied_trace_events(
+    observations: list[dict[str, Any]], trace_events: dict[str, list[EntityEvent]]
+) -> list[EntityEvent]:
+    """Every observation's trace exists: a weak create with its start time and environment.
+
+    Per trace only the earliest observation's event can win (both fields are first-writer-wins
+    and weak keys lose to every explicit one), and a field an explicit event of this batch sets
+    cannot be won at all: so at most one event per trace, with only the fields still open.
+    """
+    earliest: dict[str, dict[str, Any]] = {}
     for row in observations:
-        key = order_key(row["start_time"], update=False, envelope_id=row["id"])
-        event = EntityEvent("trace", row["trace_id"], key, row["id"])
-        event.weak_fields = {"timestamp": row["start_time"], "environment": row["environment"]}
-        events.append(event)
+        current = earliest.get(row["trace_id"])
+        if current is None or (row["start_time"], row["id"]) < (current["start_time"], current["id"]):
+            earliest[row["trace_id"]] = row
+    events = []
+    for trace_id, row in earliest.items():
+        explicit = {name for event in trace_events.get(trace_id, ()) for name in event.fields}
+        fields = {name: row[name if name == "environment" else "start_time"] for name in _IMPLIED}
+        weak = {name: value for name, value in fields.items() if name not in explicit}
+        if weak:
+            event = EntityEvent(
+                "trace", trace_id, order_key(row["start_time"], update=False, envelope_id=row["id"]), row["id"]
+            )
+            event.weak_fields = weak
+            events.append(event)
     return events
 
 
@@ -508,7 +528,7 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> None:
         merged = _merge_kind("observation", project_id, grouped.get("observation", {}), now)
         observations = merged.rows
         trace_events = grouped.get("trace", {})
-        for event in _implied_trace_events(observations):
+        for event in _implied_trace_events(observations, trace_events):
             trace_events.setdefault(event.id, []).append(event)
         traces = _merge_kind("trace", project_id, trace_events, now, _batch_aggregates(observations))
         _merge_kind("score", project_id, grouped.get("score", {}), now)

@@ -133,6 +133,36 @@ def test_observation_for_an_unknown_trace_creates_it(tenant, api_client):
     assert trace.name == "late" and trace.timestamp.isoformat().startswith("2026-11-28T12:00:30")
 
 
+def test_an_implied_trace_takes_the_earliest_observation_and_yields_to_explicit_values(tenant, api_client):
+    header = tenant.project_key.header
+    spans = [
+        event("span-create", {"id": f"s{n}", "traceId": "implied", "startTime": iso(at), "environment": env})
+        for n, (at, env) in enumerate([(9, "late"), (3, "early"), (5, "middle")])
+    ]
+    post_batch(api_client, header, spans)
+    trace = _trace(tenant, "implied")
+    assert (trace.timestamp.second, trace.environment) == (3, "early")
+    post_batch(api_client, header, [event("span-create", {"id": "s3", "traceId": "implied", "startTime": iso(1)})])
+    trace = _trace(tenant, "implied")
+    assert (trace.timestamp.second, trace.environment) == (1, "default")  # an earlier one, in a later batch
+    # A trace-create without a timestamp or environment sets neither explicitly: the spans still decide.
+    batch = [
+        event("trace-create", {"id": "mixed", "name": "m"}, at=30),
+        event("span-create", {"id": "m1", "traceId": "mixed", "startTime": iso(4), "environment": "prod"}),
+    ]
+    post_batch(api_client, header, batch)
+    trace = _trace(tenant, "mixed")
+    assert (trace.name, trace.timestamp.second, trace.environment) == ("m", 4, "prod")
+    # Explicit values in the same batch win over every observation.
+    batch = [
+        event("span-create", {"id": "e1", "traceId": "explicit", "startTime": iso(2), "environment": "prod"}),
+        event("trace-create", {"id": "explicit", "timestamp": iso(20), "environment": "dev"}, at=20),
+    ]
+    post_batch(api_client, header, batch)
+    trace = _trace(tenant, "explicit")
+    assert (trace.timestamp.second, trace.environment) == (20, "dev")
+
+
 def test_observation_without_trace_gets_a_wrapper_trace(tenant, api_client):
     post_batch(api_client, tenant.project_key.header, [event("span-create", {"id": "solo", "name": "x"})])
     assert _obs(tenant, "solo").trace_id == "solo"
