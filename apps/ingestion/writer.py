@@ -402,9 +402,21 @@ def _implied_trace_events(
     return events
 
 
+# Sessions this process has seen committed (rows are never deleted while their project lives):
+# most writes name sessions that exist, and skip the statement. Bounded; cleared when full.
+_KNOWN_SESSIONS: dict[tuple[str, str], None] = {}
+_KNOWN_SESSIONS_MAX = 20_000
+
+
 def _ensure_sessions(project_id: str, traces: list[dict[str, Any]], now: datetime) -> None:
     """Every session a trace names exists (first environment wins), in one statement."""
-    sessions = sorted({(row["session_id"], row["environment"]) for row in traces if row.get("session_id")})
+    sessions = sorted(
+        {
+            (row["session_id"], row["environment"])
+            for row in traces
+            if row.get("session_id") and (project_id, row["session_id"]) not in _KNOWN_SESSIONS
+        }
+    )
     if not sessions:
         return
     created = connection.ops.adapt_datetimefield_value(now)
@@ -416,6 +428,13 @@ def _ensure_sessions(project_id: str, traces: list[dict[str, Any]], now: datetim
             f"ON CONFLICT DO NOTHING",
             params,
         )
+    transaction.on_commit(lambda: _remember_sessions(project_id, [sid for sid, _ in sessions]))
+
+
+def _remember_sessions(project_id: str, session_ids: list[str]) -> None:
+    if len(_KNOWN_SESSIONS) + len(session_ids) > _KNOWN_SESSIONS_MAX:
+        _KNOWN_SESSIONS.clear()
+    _KNOWN_SESSIONS.update(dict.fromkeys((project_id, sid) for sid in session_ids))
 
 
 _AGGREGATE_SQL = """

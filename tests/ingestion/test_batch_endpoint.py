@@ -4,7 +4,11 @@ import gzip
 import json
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
+from apps.ingestion.events import decode_event
+from apps.ingestion.writer import write_events
 from apps.scores.models import Score
 from apps.traces.models import Observation, Session, Trace
 from tests.ingestion.helpers import event, iso, post_batch
@@ -52,6 +56,29 @@ def test_mixed_batch_is_stored_and_reported_per_event(tenant, api_client):
     assert generation.usage_details == {"input": 10, "output": 5, "total": 15}
     assert Score.objects.get(project_id=project, id="sc1").value == 0.9
     assert Session.objects.filter(project_id=project, id="s1").exists()
+
+
+def test_a_session_is_inserted_once_per_process_and_not_before_commit(
+    tenant, api_client, django_capture_on_commit_callbacks
+):
+    def send(trace_id: str, session_id: str) -> list[str]:
+        batch = [event("trace-create", {"id": trace_id, "sessionId": session_id})]
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            post_batch(api_client, tenant.project_key.header, batch)
+        return [q["sql"] for q in queries.captured_queries if "traces_session" in q["sql"]]
+
+    assert len(send("t1", "chat-1")) == 1
+    assert send("t2", "chat-1") == []  # known to exist: no statement
+    # A write that rolls back teaches nothing: the session is inserted again next time.
+    rolled_back = decode_event(event("trace-create", {"id": "t0", "sessionId": "chat-2"}), scores_only=False)[1]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        write_events(project_id=tenant.project.id, events=[rolled_back])
+        transaction.set_rollback(True)
+    assert len(send("t3", "chat-2")) == 1
+    assert set(Session.objects.filter(project_id=tenant.project.id).values_list("id", flat=True)) == {
+        "chat-1",
+        "chat-2",
+    }
 
 
 def test_same_batch_twice_stores_one_copy(tenant, api_client):
