@@ -12,6 +12,7 @@ This module takes plain values (no request), so it can also run in a worker late
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,7 +22,7 @@ from typing import Any
 
 import msgspec
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DataError, connection, connections, models, transaction
 from django.utils import timezone
 
 from apps.costs.catalogue import model_matcher
@@ -221,8 +222,12 @@ def _merge_kind(
 _JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
+def _json_plain(value: Any) -> str:
+    return msgspec.json.encode(value, enc_hook=str).decode()
+
+
 def _json_text(value: Any) -> str:
-    text = msgspec.json.encode(value, enc_hook=str).decode()
+    text = _json_plain(value)
     return _JSON_NUL.sub(r"\1", text) if "\\u0000" in text else text
 
 
@@ -259,15 +264,32 @@ def _copy_layout(model: type[models.Model]) -> tuple[str, tuple[str, ...], tuple
     return ", ".join(names), tuple(c.attname for c in columns), json_at, other_at
 
 
+# Whether COPY removes U+0000 from every value. Clients rarely send it, so a write first goes
+# without the per-value checks, and only a write that PostgreSQL refuses for it is redone with them.
+_SCRUB_NUL: ContextVar[bool] = ContextVar("scrub_nul", default=True)
+_NUL_REFUSED = frozenset({"22021", "22P05"})  # invalid byte 0x00 in text; \u0000 in jsonb
+
+
+def _refused_nul(exc: DataError) -> bool:
+    """Whether the write failed on U+0000: refused by the server, or by psycopg before sending."""
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    return sqlstate in _NUL_REFUSED or (sqlstate is None and "(0x00)" in str(cause))
+
+
 def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """COPY rows into `target` (PostgreSQL), JSON as text and without U+0000; errors as Django's."""
+    """COPY rows into `target` (PostgreSQL), JSON as text (and without U+0000 when scrubbing);
+    errors as Django's."""
     names, keys, json_at, other_at = _copy_layout(model)
+    encode = _json_text if _SCRUB_NUL.get() else _json_plain
+    if not _SCRUB_NUL.get():
+        other_at = ()
     with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
         for row in rows:
             values = [row[key] for key in keys]
             for i in json_at:
                 if values[i] is not None:
-                    values[i] = _json_text(values[i])
+                    values[i] = encode(values[i])
             for i in other_at:
                 value = values[i]
                 if isinstance(value, str) and "\x00" in value:
@@ -534,6 +556,22 @@ def _set_local_options() -> None:
 
 def write_events(*, project_id: str, events: list[EntityEvent]) -> None:
     """Merge and store events of one project atomically; durable and queryable on return."""
+    if connection.vendor != "postgresql":
+        _write(project_id, events)  # always scrubbed (the statements of SQLite are not COPY)
+        return
+    token = _SCRUB_NUL.set(False)
+    try:
+        _write(project_id, events)
+        return
+    except DataError as exc:
+        if not _refused_nul(exc):
+            raise
+    finally:
+        _SCRUB_NUL.reset(token)
+    _write(project_id, events)  # the same write, scrubbed: U+0000 is dropped, as always
+
+
+def _write(project_id: str, events: list[EntityEvent]) -> None:
     now = timezone.now()
     grouped = _group(events)
     # Staging tables empty themselves at commit. Inside a caller's transaction (no commit between

@@ -58,12 +58,11 @@ def test_mixed_batch_is_stored_and_reported_per_event(tenant, api_client):
     assert Session.objects.filter(project_id=project, id="s1").exists()
 
 
-def test_a_session_is_inserted_once_per_process_and_not_before_commit(
-    tenant, api_client, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)  # real commits: the process learns a session only after one
+def test_a_session_is_inserted_once_per_process_and_not_before_commit(tenant, api_client):
     def send(trace_id: str, session_id: str) -> list[str]:
         batch = [event("trace-create", {"id": trace_id, "sessionId": session_id})]
-        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        with CaptureQueriesContext(connection) as queries:
             post_batch(api_client, tenant.project_key.header, batch)
         return [q["sql"] for q in queries.captured_queries if "traces_session" in q["sql"]]
 
@@ -71,7 +70,7 @@ def test_a_session_is_inserted_once_per_process_and_not_before_commit(
     assert send("t2", "chat-1") == []  # known to exist: no statement
     # A write that rolls back teaches nothing: the session is inserted again next time.
     rolled_back = decode_event(event("trace-create", {"id": "t0", "sessionId": "chat-2"}), scores_only=False)[1]
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+    with transaction.atomic():
         write_events(project_id=tenant.project.id, events=[rolled_back])
         transaction.set_rollback(True)
     assert len(send("t3", "chat-2")) == 1
@@ -248,12 +247,18 @@ def test_nul_characters_are_dropped_not_fatal(tenant, api_client):
                         "metadata": {"raw": "x\\u0000y"},
                     },
                 ),
+                event("span-create", {"id": "clean", "traceId": "t", "name": "fine"}),
+                event("trace-create", {"id": "t", "userId": "u\u00001", "sessionId": "s\u00001"}),
             ],
         )
     )
-    assert body["errors"] == []
+    assert body["errors"] == [] and len(body["successes"]) == 3
     span = Observation.objects.get(project_id=tenant.project.id, id="nul")
     assert span.name == "ab" and span.input == {"k": "v"} and span.metadata == {"raw": "x\\u0000y"}
+    assert Observation.objects.get(project_id=tenant.project.id, id="clean").name == "fine"
+    trace = Trace.objects.get(project_id=tenant.project.id, id="t")
+    assert (trace.user_id, trace.session_id, trace.observation_count) == ("u1", "s1", 2)
+    assert Session.objects.filter(project_id=tenant.project.id, id="s1").exists()
 
 
 @pytest.mark.parametrize(
