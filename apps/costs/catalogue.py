@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,11 @@ class Tier:
     priority: int
     conditions: list[dict[str, Any]]
     prices: dict[str, str]
+    # The prices as Decimals, converted once per catalogue load rather than once per priced row.
+    unit_prices: dict[str, Decimal] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unit_prices", {k: Decimal(str(v)) for k, v in self.prices.items()})
 
 
 @dataclass(frozen=True)
@@ -42,15 +48,21 @@ class CatalogueModel:
     tokenizer_id: str | None
     tokenizer_config: dict | None
     tiers: tuple[Tier, ...]
+    default_tier: Tier | None = field(init=False, compare=False)
+    conditional_tiers: tuple[Tier, ...] = field(init=False, compare=False)  # by priority
 
-    @property
-    def default_tier(self) -> Tier | None:
-        return next((t for t in self.tiers if t.is_default), None)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "default_tier", next((t for t in self.tiers if t.is_default), None))
+        conditional = tuple(t for t in self.tiers if not t.is_default and t.conditions)
+        object.__setattr__(self, "conditional_tiers", conditional)
 
 
 def compile_pattern(pattern: str) -> re.Pattern:
     """Langfuse patterns are PostgreSQL regexes starting with (?i); Python's `re` reads them too."""
     return re.compile(pattern)
+
+
+_MEMO_MAX = 10_000
 
 
 @dataclass
@@ -63,6 +75,8 @@ class Matcher:
         if not model:
             return None
         if model not in self._memo:
+            if len(self._memo) >= _MEMO_MAX:  # clients choose model names: keep the memo bounded
+                self._memo.clear()
             self._memo[model] = next((m for m in self.models if m.pattern.search(model)), None)
         return self._memo[model]
 

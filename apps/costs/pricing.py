@@ -33,12 +33,8 @@ def _condition_holds(condition: dict[str, Any], usage: dict[str, int], model_par
 
 def select_tier(model: CatalogueModel, usage: dict[str, int], model_parameters: dict, metadata: dict) -> Tier | None:
     """The first conditional tier (by priority) whose conditions all hold, else the default tier."""
-    for tier in model.tiers:
-        if (
-            not tier.is_default
-            and tier.conditions
-            and all(_condition_holds(c, usage, model_parameters, metadata) for c in tier.conditions)
-        ):
+    for tier in model.conditional_tiers:
+        if all(_condition_holds(c, usage, model_parameters, metadata) for c in tier.conditions):
             return tier
     return model.default_tier
 
@@ -47,9 +43,9 @@ def compute_cost(tier: Tier, usage: dict[str, int]) -> tuple[dict[str, str], Dec
     """cost[k] = price[k] x usage[k]; total is the priced `total` key, else the sum of the rest."""
     costs: dict[str, Decimal] = {}
     for key, units in usage.items():
-        price = tier.prices.get(key)
+        price = tier.unit_prices.get(key)
         if price is not None:
-            costs[key] = Decimal(str(price)) * Decimal(units)
+            costs[key] = price * units
     if not costs:
         return {}, None
     total = costs["total"] if "total" in costs else sum(costs.values(), Decimal(0))
