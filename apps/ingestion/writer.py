@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DataError, connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DataError, IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
 
 from apps.costs.catalogue import model_matcher
@@ -199,7 +199,7 @@ def _merge_kind(
         _sqlite_update(model, [r for r in rows if r["id"] in stored])
         return Merged(rows, {r["id"] for r in rows if r["id"] not in stored}, context.get("moved_from", set()))
     candidates = _merge_rows(kind, model, project_id, by_id, {}, now, context)
-    inserted = _pg_insert(model, candidates)
+    inserted = _pg_insert(model, project_id, candidates)
     merged = [r for r in candidates if r["id"] in inserted]
     existing = {i: e for i, e in by_id.items() if i not in inserted}
     if existing:
@@ -264,9 +264,28 @@ def _copy_layout(model: type[models.Model]) -> tuple[str, tuple[str, ...], tuple
     return ", ".join(names), tuple(c.attname for c in columns), json_at, other_at
 
 
-# Whether COPY removes U+0000 from every value. Clients rarely send it, so a write first goes
-# without the per-value checks, and only a write that PostgreSQL refuses for it is redone with them.
-_SCRUB_NUL: ContextVar[bool] = ContextVar("scrub_nul", default=True)
+@dataclass(frozen=True)
+class _Mode:
+    """How a PostgreSQL write goes. The fast way first; a write that fails because of it is redone
+    the careful way, from the start (its transaction or savepoint rolled back).
+
+    `scrub`: remove U+0000 from every value; clients rarely send it, so the checks are skipped
+    until PostgreSQL refuses one. `direct`: COPY rows that no stored row has straight into the
+    table instead of through the staging table; a concurrent writer inserting one of those ids
+    first makes the COPY fail, and the redo takes the staging path, which merges.
+    """
+
+    scrub: bool = True
+    direct: bool = False
+
+
+_MODE: ContextVar[_Mode] = ContextVar("write_mode", default=_Mode())  # noqa: B039 - frozen, never mutated
+
+
+class _LostRace(Exception):
+    """A direct COPY met an id another writer inserted meanwhile."""
+
+
 _NUL_REFUSED = frozenset({"22021", "22P05"})  # invalid byte 0x00 in text; \u0000 in jsonb
 
 
@@ -281,8 +300,9 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: list[d
     """COPY rows into `target` (PostgreSQL), JSON as text (and without U+0000 when scrubbing);
     errors as Django's."""
     names, keys, json_at, other_at = _copy_layout(model)
-    encode = _json_text if _SCRUB_NUL.get() else _json_plain
-    if not _SCRUB_NUL.get():
+    scrub = _MODE.get().scrub
+    encode = _json_text if scrub else _json_plain
+    if not scrub:
         other_at = ()
     with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
         for row in rows:
@@ -297,17 +317,42 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: list[d
             copy.write_row(values)
 
 
-def _pg_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> set[str]:
+def _pg_insert(model: type[models.Model], project_id: str, rows: list[dict[str, Any]]) -> set[str]:
     """Insert rows whose id is new; returns the ids inserted (the others exist already).
 
     In id order: two writers inserting the same new ids wait for each other, never deadlock.
     """
+    rows = sorted(rows, key=itemgetter("id"))
+    if _MODE.get().direct:
+        stored = _stored_ids(model, project_id, [row["id"] for row in rows])
+        new = [row for row in rows if row["id"] not in stored]
+        if new:
+            with connection.cursor() as cursor:
+                try:
+                    _copy_rows(cursor, model._meta.db_table, model, new)
+                except IntegrityError as exc:
+                    if getattr(exc.__cause__, "sqlstate", None) == "23505":  # unique_violation
+                        raise _LostRace from exc
+                    raise
+        return {row["id"] for row in new}
     table, _columns_, names = _table(model, insert=True)
-    stage = _stage(model, sorted(rows, key=itemgetter("id")))
+    stage = _stage(model, rows)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {stage} "
             f"ON CONFLICT DO NOTHING RETURNING id"
+        )
+        return {r[0] for r in cursor.fetchall()}
+
+
+def _stored_ids(model: type[models.Model], project_id: str, ids: list[str]) -> set[str]:
+    """Which of `ids` have a stored row: one primary-key probe per id (a LIMITed sub-select is never
+    flattened into a join, so stale statistics cannot turn it into a scan of the project)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id FROM unnest(%s::text[]) AS k(id) CROSS JOIN LATERAL "
+            f"(SELECT id FROM {model._meta.db_table} WHERE project_id = %s AND id = k.id LIMIT 1) AS s",
+            [ids, project_id],
         )
         return {r[0] for r in cursor.fetchall()}
 
@@ -559,16 +604,20 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> None:
     if connection.vendor != "postgresql":
         _write(project_id, events)  # always scrubbed (the statements of SQLite are not COPY)
         return
-    token = _SCRUB_NUL.set(False)
-    try:
-        _write(project_id, events)
-        return
-    except DataError as exc:
-        if not _refused_nul(exc):
-            raise
-    finally:
-        _SCRUB_NUL.reset(token)
-    _write(project_id, events)  # the same write, scrubbed: U+0000 is dropped, as always
+    mode = _Mode(scrub=False, direct=True)
+    while True:
+        token = _MODE.set(mode)
+        try:
+            _write(project_id, events)
+            return
+        except DataError as exc:
+            if mode.scrub or not _refused_nul(exc):
+                raise
+            mode = replace(mode, scrub=True)  # the same write, scrubbed: U+0000 is dropped, as always
+        except _LostRace:
+            mode = replace(mode, direct=False)
+        finally:
+            _MODE.reset(token)
 
 
 def _write(project_id: str, events: list[EntityEvent]) -> None:
