@@ -297,15 +297,16 @@ MAX_DEPTH = 100
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     """Whether JSON nests deeper than `limit` (checked without recursion, so it cannot overflow)."""
-    stack = [(value, 1)]
+    if not isinstance(value, (dict, list)):
+        return limit < 1
+    stack = [(value, 1)]  # containers only: a scalar's depth is its container's plus one
     while stack:
         item, depth = stack.pop()
-        if depth > limit:
+        if depth > limit or (item and depth == limit):  # it, or any child of it, is too deep
             return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
     return False
 
 

@@ -155,3 +155,21 @@ def test_deep_nesting_and_huge_strings(tenant, api_client):
     assert _post(api_client, header, json.dumps({"batch": [big]}).encode()).status_code == 207
     invalid_utf8 = b'{"batch": [{"id": "\xff\xfe", "type": "trace-create"}]}'
     assert _post(api_client, header, invalid_utf8).status_code == 400
+
+
+def test_nesting_limit_counts_every_level_down_to_the_leaf(tenant, api_client):
+    """An event is its own first level; input nested to exactly the limit is kept, one more is not."""
+    from apps.ingestion.events import MAX_DEPTH
+
+    def nested(levels: int) -> dict:  # `levels` levels of objects, the innermost holding a scalar
+        value: object = 1
+        for _ in range(levels):
+            value = {"d": value}
+        return value
+
+    # envelope (1) -> body (2) -> input (3 ...): the input's leaf sits MAX_DEPTH - 2 objects deeper
+    at_limit = event("trace-create", {"id": "at-limit", "input": nested(MAX_DEPTH - 3)})
+    over = event("trace-create", {"id": "over", "input": nested(MAX_DEPTH - 2)})
+    response = _post(api_client, tenant.project_key.header, json.dumps({"batch": [at_limit, over]}).encode())
+    assert [e["id"] for e in response.json()["errors"]] == [over["id"]]
+    assert Trace.objects.filter(project_id=tenant.project.id, id="at-limit").exists()
