@@ -7,6 +7,7 @@ briefly in the shared cache and dropped from it on revoke.
 
 import hashlib
 import hmac
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -198,10 +199,22 @@ def api_key_find_public(public_key: str) -> ApiKey | None:
     )
 
 
+# When this process last asked the shared cache about a key's use (monotonic seconds): within
+# the resolution it does not ask again, which saves a cache round trip on most requests.
+_asked: dict[str, float] = {}
+
+
 def _touch(key: ApiKey) -> None:
     """Record last use at most once a minute per key, without loading the row again."""
+    seconds = settings.API_KEY_LAST_USED_RESOLUTION_SECONDS
+    moment = time.monotonic()
+    if moment - _asked.get(key.id, -seconds) < seconds:
+        return
+    if len(_asked) >= 10_000:
+        _asked.clear()
+    _asked[key.id] = moment
     now = timezone.now()
-    resolution = timedelta(seconds=settings.API_KEY_LAST_USED_RESOLUTION_SECONDS)
+    resolution = timedelta(seconds=seconds)
     if cache.add(f"apikey-used:{key.id}", 1, settings.API_KEY_LAST_USED_RESOLUTION_SECONDS):
         if key.last_used_at is None or now - key.last_used_at >= resolution:
             ApiKey.objects.filter(id=key.id).update(last_used_at=now)
