@@ -5,7 +5,7 @@
 On PostgreSQL (127.0.0.1:5432, a scratch database it creates) with gunicorn, a Celery worker and
 the database on this machine, in one run:
   (a) the PostgreSQL floor: COPY into a staging table plus one upsert of observation-shaped rows,
-      from one Python process (no HTTP, no parsing, no merging);
+      from one Python process (no HTTP, no parsing, no merging); the median of three runs;
   (b) LangOps end to end (acknowledged = committed = queryable) with ~1.8 KB LLM spans from N
       concurrent clients, through OTLP (protobuf) and through the batch endpoint;
   (c) latency p50/p99 of one 100-span request at idle and under saturation;
@@ -325,7 +325,9 @@ def main() -> None:
     span_bytes = sum(map(len, otlp)) / options.spans
     event_bytes = sum(map(len, batch)) / options.spans
 
-    floor_rate = floor(options.spans)
+    # The floor moves by a fifth from run to run on a shared machine: the median of three.
+    floor_runs = sorted(floor(options.spans) for _ in range(3))
+    floor_rate = floor_runs[1]
 
     gunicorn = str(Path(python).with_name("gunicorn"))
     web = subprocess.Popen(
@@ -407,7 +409,10 @@ def main() -> None:
         f"Machine: {os.cpu_count()} cores; web: gunicorn {options.web_workers} workers x {options.threads} threads;"
         f" {options.clients} concurrent clients; payload ~{span_bytes:.0f} B/span (OTLP), ~{event_bytes:.0f} B/event"
     )
-    print(f"(a) PostgreSQL floor, COPY + upsert, one process:   {floor_rate:10,.0f} rows/s")
+    print(
+        f"(a) PostgreSQL floor, COPY + upsert, one process:   {floor_rate:10,.0f} rows/s "
+        f"(median of {', '.join(f'{r:,.0f}' for r in floor_runs)})"
+    )
     print(
         f"(b) OTLP end to end (acked = committed):          {otlp_spans / otlp_time:10,.0f} spans/s "
         f"({otlp_spans / otlp_time / floor_rate:.2f}x floor; stored {stored}/{otlp_spans})"
