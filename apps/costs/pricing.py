@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from apps.costs.catalogue import CatalogueModel, Tier
+from apps.costs.usage import MAX_COST
 
 _OPERATORS = {
     "gt": lambda a, b: a > b,
@@ -49,5 +50,7 @@ def compute_cost(tier: Tier, usage: dict[str, int]) -> tuple[dict[str, str], Dec
     if not costs:
         return {}, None
     total = costs["total"] if "total" in costs else sum(costs.values(), Decimal(0))
+    if max(total, *costs.values()) >= MAX_COST:  # no real usage costs that: not a price to store
+        return {}, None
     costs["total"] = total
     return {k: str(v) for k, v in costs.items()}, total

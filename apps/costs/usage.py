@@ -12,8 +12,10 @@ _CHAT = ("prompt_tokens", "completion_tokens", "total_tokens")
 _RESPONSES = ("input_tokens", "output_tokens", "total_tokens")
 
 
-_MAX_COUNT = 2**63 - 1  # what a BIGINT column holds
-_MAX_COST = Decimal("1e12")  # what the cost columns hold (24 digits, 12 after the point)
+# No real count comes near a trillion; bounded there, sums over a trace's observations stay far
+# inside a BIGINT and priced counts inside the cost columns' range.
+_MAX_COUNT = 10**12
+MAX_COST = Decimal("1e12")  # what the cost columns hold (24 digits, 12 after the point)
 
 
 def _int(value: Any) -> int | None:
@@ -45,7 +47,7 @@ def _number(value: Any) -> Decimal | None:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
-    return number if number.is_finite() and 0 <= number < _MAX_COST else None
+    return number if number.is_finite() and 0 <= number < MAX_COST else None
 
 
 def _openai_shape(details: dict, keys: tuple[str, str, str], in_key: str, out_key: str) -> dict[str, int] | None:

@@ -11,6 +11,7 @@ cached as a `_Plan`; per span only the values of keys it actually has are looked
 """
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,8 +22,10 @@ from django.utils.dateparse import parse_datetime
 
 from apps.costs.usage import cost_details_from, usage_details_from
 from apps.ingestion.events import MAX_DEPTH, OBSERVATION_TYPES, EntityEvent, too_deep
-from apps.ingestion.normalize import aware, environment, order_key
+from apps.ingestion.normalize import aware, environment, order_key, valid_id
 from apps.ingestion.otel_decode import OtelSpan
+
+logger = logging.getLogger("langops.ingestion")
 
 _LEVEL_ALIASES = {
     "TRACE": "DEBUG",
@@ -338,6 +341,8 @@ def _messages(attrs: _Attributes, family: str) -> list[dict] | None:
     """Rebuild flattened `gen_ai.prompt.N.role` / `llm.input_messages.N.message.content` keys into a list."""
     slots: dict[int, dict[str, Any]] = {}
     for key, digits, field in attrs.plan.flattened.get(family, ()):
+        if len(digits.lstrip("0")) > 5:  # over 10,000 (and int() refuses over 4,300 digits)
+            continue
         index = int(digits)
         if index <= 10_000:
             slots.setdefault(index, {})[field] = _json(attrs.values[key])
@@ -433,7 +438,7 @@ def _first(raw: dict[str, Any], *keys: str) -> int | None:
             value = raw.pop(key)
             try:
                 return int(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # not a count (inf overflows)
                 return None
     return None
 
@@ -472,7 +477,10 @@ def _completion_start(attrs: _Attributes) -> datetime | None:
     value = attrs.get(_COMPLETION_START)
     while isinstance(value, str) and value.startswith('"'):
         value = _json(value)
-    moment = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed, but no such moment (month 13)
+        return None
     return aware(moment) if moment else None
 
 
@@ -503,15 +511,15 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     """The observation event of one span, plus a trace event when the span carries trace data."""
     attrs = _Attributes(span)
     obs_type = _observation_type(attrs)
-    name = attrs.get(_NAME) or span.name
+    name = _as_text(attrs.get(_NAME)) or span.name
     value_in, value_out = _io(span, attrs)
     env = attrs.get_or_resource(_ENVIRONMENT)
     env = environment(env) if env is not None else "default"
-    prompt_name = attrs.get(_PROMPT_NAME)
+    prompt_name = _as_text(attrs.get(_PROMPT_NAME))
     prompt_version = attrs.get(_PROMPT_VERSION)
     try:
         prompt_version = int(prompt_version) if prompt_version is not None else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         prompt_version = None
     if prompt_version is not None and not 0 <= prompt_version < 2**31:  # as the batch endpoint allows
         prompt_version = None
@@ -523,17 +531,17 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     tags = _tags(attrs.get(_TAGS))
     public = attrs.get(_PUBLIC)
     release = attrs.get_or_resource(_RELEASE)
-    version = attrs.get_or_resource(_VERSION)
+    version = _as_text(attrs.get_or_resource(_VERSION))
     trace_name = attrs.get(_TRACE_NAME)
     trace_in, trace_out = attrs.get(_TRACE_INPUT), attrs.get(_TRACE_OUTPUT)
     trace_metadata = _trace_metadata(attrs)
     observation_metadata = _observation_metadata(attrs)
-    model = attrs.get(_MODEL)
+    model = _as_text(attrs.get(_MODEL))
     usage, cost = _usage(attrs), _cost(attrs)
     parameters = _model_parameters(attrs)
     completion_start = _completion_start(attrs)
     level = _level(span, attrs)
-    status_message = attrs.get(_STATUS_MESSAGE) or span.status_message or None
+    status_message = _as_text(attrs.get(_STATUS_MESSAGE)) or span.status_message or None
     rest = attrs.rest()
     if not span.scope_name.startswith("langfuse-sdk") and rest:
         observation_metadata["attributes"] = rest
@@ -577,20 +585,20 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     if is_root or attrs.plan.has_trace_keys or trace_metadata:
         fields = {"timestamp": span.start, "environment": env}
         if user_id is not None:
-            fields["user_id"] = str(user_id)
+            fields["user_id"] = _as_text(user_id)
         if session_id is not None:
-            fields["session_id"] = str(session_id)
+            fields["session_id"] = _as_text(session_id)
         if tags is not None:
             fields["tags"] = tags
         if public is not None:
             fields["public"] = str(public).lower() == "true"
         if release is not None:
-            fields["release"] = str(release)
+            fields["release"] = _as_text(release)
         if version is not None:
-            fields["version"] = str(version)
+            fields["version"] = version
         if trace_metadata:
             fields["metadata"] = trace_metadata
-        if trace_name := (trace_name or (name if is_root else None) or "")[:1000]:  # the column's size
+        if trace_name := (_as_text(trace_name) or (name if is_root else None) or "")[:1000]:  # the column's size
             fields["name"] = trace_name
         trace_in = _json(trace_in) if trace_in is not None else (value_in if is_root else None)
         if trace_in is not None:
@@ -603,8 +611,37 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     return events
 
 
-def spans_to_events(spans: list[OtelSpan], *, received: datetime) -> list[EntityEvent]:
+def _as_text(value: Any) -> str | None:
+    """A value for a text column: a string as it is, a number or boolean as text, a list as JSON
+    (clients put any attribute type under any key)."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    span: OtelSpan
+    status: int
+    reason: str
+
+
+def spans_to_events(spans: list[OtelSpan], *, received: datetime) -> tuple[list[EntityEvent], list[Rejected]]:
+    """The events of every span, and the spans rejected on their own.
+
+    A span with ids no entity can have is refused (400). A span whose mapping fails is a bug,
+    logged with its traceback (500). Either costs only that span: the request's other spans are
+    still stored, rather than the whole export refused.
+    """
     events: list[EntityEvent] = []
+    rejected: list[Rejected] = []
     for span in spans:
-        events.extend(span_events(span, received=received))
-    return events
+        if not all(valid_id(i) for i in (span.trace_id, span.span_id, span.parent_span_id or "-")):
+            rejected.append(Rejected(span, 400, "span ids must be 1-800 characters"))
+            continue
+        try:
+            events.extend(span_events(span, received=received))
+        except Exception:  # isolates one span; logged, and reported as a rejected span
+            logger.exception("OTLP span %s of trace %s could not be mapped", span.span_id, span.trace_id)
+            rejected.append(Rejected(span, 500, "span could not be mapped"))
+    return events, rejected

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.utils import timezone
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -257,11 +258,17 @@ class OtelTracesView(WritePathView):
         except OtelDecodeError as exc:
             self.rejected(request, str(exc))
             return Response({"error": str(exc)}, status=400)
+        outcome = BatchOutcome()
         if spans:
             # Like the batch endpoint: a value the database refuses rejects its own span (counted in
             # ingestion health), not the request, which the exporter would otherwise resend forever.
-            events = spans_to_events(spans, received=timezone.now())
-            outcome = BatchOutcome()
+            events, rejected = spans_to_events(spans, received=timezone.now())
+            for item in rejected:
+                message = "Invalid request data" if item.status == 400 else "Internal error"
+                outcome.errors.append(
+                    {"id": item.span.span_id[:100], "status": item.status, "message": message, "error": item.reason}
+                )
+                outcome.rejected_raw.append({"spanId": item.span.span_id[:100], "traceId": item.span.trace_id[:100]})
             try:
                 stored = write_isolating_bad_events(self.access, [(e.envelope_id, e) for e in events], outcome)
             except DatabaseError:
@@ -269,9 +276,21 @@ class OtelTracesView(WritePathView):
             # Accepted counts spans (their observations), as before; implied trace events are not spans.
             outcome.successes = [{"id": e.envelope_id, "status": 201} for _, e in stored if e.kind == "observation"]
             record_batch_outcome(access=self.access, outcome=outcome)
-        if protobuf:
-            return HttpResponse(b"", content_type="application/x-protobuf")
-        return Response({}, status=200)
+        return _otlp_response(len(outcome.errors), protobuf)
+
+
+def _otlp_response(rejected: int, protobuf: bool) -> HttpResponse:
+    """OTLP's answer: success, or a partial success naming how many spans were not stored."""
+    message = f"{rejected} span(s) rejected; the project's ingestion health page lists why" if rejected else ""
+    if protobuf:
+        response = ExportTraceServiceResponse()
+        if rejected:
+            response.partial_success.rejected_spans = rejected
+            response.partial_success.error_message = message
+        return HttpResponse(response.SerializeToString(), content_type="application/x-protobuf")
+    if rejected:
+        return Response({"partialSuccess": {"rejectedSpans": str(rejected), "errorMessage": message}}, status=200)
+    return Response({}, status=200)
 
 
 class OtelMetricsView(TenantAPIView):

@@ -53,6 +53,17 @@ def test_ingested_cost_wins(tenant, api_client):
     assert generation.cost_status == "provided" and generation.total_cost == Decimal("0.75")
 
 
+def test_absurd_counts_are_dropped_and_an_unstorable_cost_is_unknown(tenant, api_client):
+    generation = _generation(tenant, api_client, model="gpt-4o", usageDetails={"input": 2 * 10**12, "output": 7})
+    assert generation.usage_details == {"output": 7, "total": 7}  # two trillion tokens: not a count
+    expensive = ModelDefinition.objects.create(
+        project_id=tenant.project.id, model_name="gold", match_pattern="(?i)^gold$", unit="TOKENS"
+    )
+    PricingTier.objects.create(model=expensive, name="Standard", is_default=True, priority=0, prices={"input": "5000"})
+    generation = _generation(tenant, api_client, id="g2", model="gold", usageDetails={"input": 900_000_000})
+    assert (generation.cost_status, generation.total_cost) == ("unknown", None)  # $4.5e12 fits no column
+
+
 def test_unknown_model_is_price_unknown_not_zero(tenant, api_client):
     generation = _generation(tenant, api_client, model="my-private-llm", usageDetails={"input": 10})
     assert generation.cost_status == "unknown" and generation.total_cost is None

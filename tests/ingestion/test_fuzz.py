@@ -2,6 +2,7 @@
 batch are always stored."""
 
 import json
+import os
 import uuid
 
 import pytest
@@ -12,7 +13,12 @@ from apps.traces.models import Trace
 from tests.ingestion.helpers import event
 
 pytestmark = pytest.mark.core
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# FUZZ_EXAMPLES=2000 for a longer hunt.
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=50),
@@ -173,3 +179,43 @@ def test_nesting_limit_counts_every_level_down_to_the_leaf(tenant, api_client):
     response = _post(api_client, tenant.project_key.header, json.dumps({"batch": [at_limit, over]}).encode())
     assert [e["id"] for e in response.json()["errors"]] == [over["id"]]
     assert Trace.objects.filter(project_id=tenant.project.id, id="at-limit").exists()
+
+
+def _known_attribute_keys() -> list[str]:
+    from apps.ingestion.otel_mapping import _LOOKUPS_BY_KEY
+
+    extra = ["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "llm.token_count.total"]
+    extra += ["gen_ai.request.temperature", "langfuse.trace.metadata.k", "langfuse.observation.metadata.k"]
+    extra += ["gen_ai.prompt.0.role", "gen_ai.prompt.0.content", "llm.output_messages.1.message.content"]
+    extra += ["gen_ai.operation.name", "openinference.span.kind"]
+    return sorted(_LOOKUPS_BY_KEY) + extra
+
+
+otlp_scalars = (
+    st.text(max_size=30)
+    | st.sampled_from(["", "true", "generation", "LLM", "ERROR", '{"a": 1}', "[1, 2]", '"2026-13-01T00:00:00Z"'])
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.booleans()
+)
+otlp_values = st.recursive(otlp_scalars, lambda children: st.lists(children, max_size=3), max_leaves=6)
+
+
+@FUZZ
+@given(attributes=st.dictionaries(st.sampled_from(_known_attribute_keys()), otlp_values, max_size=12))
+def test_any_value_of_any_known_attribute_keeps_its_span(attributes, tenant, api_client):
+    """Whatever type or value a client puts under a key the mapping reads, the span is stored."""
+    from apps.traces.models import Observation
+    from tests.ingestion.otlp import protobuf_request
+
+    span_id = uuid.uuid4().hex[:16]
+    span = {"trace_id": "ab" * 16, "span_id": span_id, "name": "fuzz", "attributes": attributes}
+    response = _post(
+        api_client,
+        tenant.project_key.header,
+        protobuf_request([span]),
+        "application/x-protobuf",
+        "/api/public/otel/v1/traces",
+    )
+    assert response.status_code == 200, response.content
+    assert Observation.objects.filter(project_id=tenant.project.id, id=span_id).exists()

@@ -263,3 +263,49 @@ def test_values_beyond_the_columns_are_clamped_as_on_the_batch_endpoint(tenant, 
     trace = Trace.objects.get(project_id=tenant.project.id, id=TRACE)
     assert trace.name == "x" * 1000
     assert Observation.objects.get(project_id=tenant.project.id, id=ROOT).prompt_version is None
+
+
+ODD_BUT_VALID = {
+    "infinite token count": {"gen_ai.usage.input_tokens": float("inf"), "gen_ai.usage.output_tokens": 4},
+    "numeric trace name": {"langfuse.trace.name": 42},
+    "list as trace name": {"langfuse.trace.name": ["a", "b"]},
+    "impossible completion start": {"langfuse.observation.completion_start_time": "2026-13-45T10:00:00Z"},
+    "huge message index": {"gen_ai.prompt." + "9" * 5000 + ".content": "hi", "gen_ai.prompt.0.content": "kept"},
+}
+
+
+@pytest.mark.parametrize("case", ODD_BUT_VALID)
+def test_an_odd_attribute_never_fails_its_span(case, tenant, api_client):
+    span = {"trace_id": TRACE, "span_id": LLM, "name": "odd", "attributes": ODD_BUT_VALID[case]}
+    response = post_otlp(api_client, tenant.project_key.header, protobuf_request([span]))
+    assert response.status_code == 200
+    observation = Observation.objects.get(project_id=tenant.project.id, id=LLM)
+    assert observation.name == "odd" and Trace.objects.filter(project_id=tenant.project.id, id=TRACE).exists()
+
+
+def test_lone_surrogates_in_otlp_json_are_replaced_not_fatal(tenant, api_client):
+    attributes = {"langfuse.observation.status_message": "a\ud800b \U0001f600"}  # a lone one, a pair
+    span = {"trace_id": TRACE, "span_id": LLM, "name": "surrogate", "attributes": attributes}
+    body = json_request([span])  # json.dumps writes the lone surrogate as the escape \ud800
+    assert b"\\ud800" in body
+    response = post_otlp(api_client, tenant.project_key.header, body, protobuf=False)
+    assert response.status_code == 200
+    observation = Observation.objects.get(project_id=tenant.project.id, id=LLM)
+    assert observation.status_message == "a\ufffdb \U0001f600"
+
+
+def test_a_span_with_impossible_ids_is_rejected_alone_as_a_partial_success(tenant, api_client):
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+    good = {"trace_id": TRACE, "span_id": LLM, "name": "good"}
+    bad = {"trace_id": "ab" * 500, "span_id": TOOL, "name": "bad"}  # a 1,000-character trace id
+    response = post_otlp(api_client, tenant.project_key.header, protobuf_request([good, bad]))
+    assert response.status_code == 200
+    answer = ExportTraceServiceResponse.FromString(response.content)
+    assert answer.partial_success.rejected_spans == 1 and "health" in answer.partial_success.error_message
+    assert list(Observation.objects.filter(project_id=tenant.project.id).values_list("name", flat=True)) == ["good"]
+
+    response = post_otlp(api_client, tenant.project_key.header, json_request([bad]), protobuf=False)
+    assert response.json()["partialSuccess"]["rejectedSpans"] == "1"  # int64 is a string in OTLP JSON
+    response = post_otlp(api_client, tenant.project_key.header, protobuf_request([good]))
+    assert response.content == b""  # a full success is the empty message

@@ -19,7 +19,8 @@ def _span(span_id: str, attributes: dict, **extra) -> dict:
 
 
 def _observations(spans: list[dict], **request) -> dict[str, dict]:
-    events = spans_to_events(decode_protobuf(protobuf_request(spans, **request)), received=RECEIVED)
+    events, failed = spans_to_events(decode_protobuf(protobuf_request(spans, **request)), received=RECEIVED)
+    assert failed == []
     return {e.id: e.fields for e in events if e.kind == "observation"}
 
 
