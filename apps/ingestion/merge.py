@@ -3,6 +3,10 @@
 Every stored row keeps `merge_state`: for each field (and each key of a merged map) the order
 key of the event that set it. Applying an event only changes a field when the event's key wins,
 so applying the same events in any order, in any number of requests, gives the same row.
+
+In memory the state maps field -> key. Stored, it maps key -> [fields] (`pack_state`): most rows
+were set by one or two events, so each ~45-character key is written once instead of once per
+field, about a third of the bytes. Rows stored in the first form are read as they are.
 """
 
 from typing import Any
@@ -121,3 +125,28 @@ def apply_event(row: dict[str, Any], kind: str, fields: dict[str, Any], key: str
                 state[name] = key
         else:  # UNION
             row[name] = sorted(set(row.get(name) or []) | set(value))
+
+
+def pack_state(state: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of a merge state: {order key: [fields it set]} (a stored form is kept)."""
+    if not state or not isinstance(next(iter(state.values())), str):
+        return state  # empty, or already the stored form
+    keys = set(state.values())
+    if len(keys) == 1:  # one event set everything: the common case, without the loop below
+        return {keys.pop(): list(state)}
+    packed: dict[str, list[str]] = {}
+    for name, key in state.items():
+        packed.setdefault(key, []).append(name)
+    return packed
+
+
+def unpack_state(stored: dict[str, Any]) -> dict[str, str]:
+    """A stored merge state back in the working form {field: order key}."""
+    state = {}
+    for key, value in stored.items():
+        if isinstance(value, list):
+            for name in value:
+                state[name] = key
+        else:  # the first stored form: field -> key
+            state[key] = value
+    return state

@@ -28,7 +28,7 @@ from django.utils import timezone
 from apps.costs.catalogue import model_matcher
 from apps.costs.engine import price_row
 from apps.ingestion.events import EntityEvent
-from apps.ingestion.merge import FIELDS, FIRST, apply_event
+from apps.ingestion.merge import FIELDS, FIRST, apply_event, pack_state, unpack_state
 from apps.ingestion.normalize import order_key
 from apps.ingestion.tasks import enrich_observations
 from apps.scores.models import Score
@@ -110,7 +110,10 @@ def _load(model: type[models.Model], project_id: str, ids: list[str]) -> dict[st
     names = [c.attname for c in _columns(model)]
     if connection.vendor != "postgresql":
         rows = model.objects.filter(project_id=project_id, id__in=ids).order_by("id")
-        return {row["id"]: row for row in rows.values(*names)}
+        stored = {row["id"]: row for row in rows.values(*names)}
+        for row in stored.values():
+            row["merge_state"] = unpack_state(row["merge_state"])
+        return stored
     table, columns, quoted = _table(model)
     # One primary-key lookup per id, locked in the order of `ids`: a sub-select with FOR UPDATE is
     # never flattened, so stale statistics cannot turn the plan into a scan of the whole project.
@@ -130,6 +133,7 @@ def _load(model: type[models.Model], project_id: str, ids: list[str]) -> dict[st
         for i in json_at:  # jsonb arrives as text (Django's loader), as JSONField would decode it
             if values[i] is not None:
                 row[names[i]] = msgspec.json.decode(values[i])
+        row["merge_state"] = unpack_state(row["merge_state"])
         stored[row["id"]] = row
     return stored
 
@@ -236,6 +240,8 @@ def _text(value: Any) -> Any:
 
 
 def _db_value(column: models.Field, value: Any) -> Any:
+    if column.attname == "merge_state":
+        value = pack_state(value)
     if value is None:
         return None
     if isinstance(column, models.JSONField):
@@ -300,6 +306,7 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: list[d
     """COPY rows into `target` (PostgreSQL), JSON as text (and without U+0000 when scrubbing);
     errors as Django's."""
     names, keys, json_at, other_at = _copy_layout(model)
+    state_at = keys.index("merge_state")
     scrub = _MODE.get().scrub
     encode = _json_text if scrub else _json_plain
     if not scrub:
@@ -307,6 +314,7 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: list[d
     with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
         for row in rows:
             values = [row[key] for key in keys]
+            values[state_at] = pack_state(values[state_at])
             for i in json_at:
                 if values[i] is not None:
                     values[i] = encode(values[i])

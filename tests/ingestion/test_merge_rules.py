@@ -114,6 +114,25 @@ def test_update_before_create_and_ties(tenant, api_client):
     assert generation.total_cost == pytest.approx(0.5)
 
 
+def test_merge_state_is_stored_by_key_and_the_first_stored_form_still_merges(tenant, api_client):
+    header = tenant.project_key.header
+    post_batch(api_client, header, [event("trace-create", {"id": "packed", "name": "a", "userId": "u"}, at=10)])
+    stored = _trace(tenant, "packed").merge_state
+    # One key per event (its weak defaults under "~" + key), each listing the fields it set.
+    assert sorted(map(sorted, stored.values())) == [["environment", "timestamp"], ["name", "user_id"]]
+    # A row written before the packed form: field -> key. Its registers must still decide merges.
+    old_form = {name: key for key, names in stored.items() for name in names}
+    Trace.objects.filter(project_id=tenant.project.id, id="packed").update(merge_state=old_form)
+    batch = [
+        event("trace-create", {"id": "packed", "name": "older"}, at=5),  # loses: name was set at 10
+        event("trace-create", {"id": "packed", "userId": "newer"}, at=20),
+    ]
+    post_batch(api_client, header, batch)
+    trace = _trace(tenant, "packed")
+    assert (trace.name, trace.user_id) == ("a", "newer")
+    assert all(isinstance(names, list) for names in trace.merge_state.values())  # rewritten packed
+
+
 def test_observation_for_an_unknown_trace_creates_it(tenant, api_client):
     post_batch(
         api_client,
