@@ -119,9 +119,9 @@ def _load(model: type[models.Model], project_id: str, ids: list[str]) -> dict[st
     # never flattened, so stale statistics cannot turn the plan into a scan of the whole project.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.* FROM unnest(%s::text[]) AS k(id) CROSS JOIN LATERAL "
+            f"SELECT s.* FROM unnest(string_to_array(%s, chr(13))) AS k(id) CROSS JOIN LATERAL "
             f"(SELECT {', '.join(quoted)} FROM {table} WHERE project_id = %s AND id = k.id FOR UPDATE) AS s",
-            [ids, project_id],
+            [_joined(ids), project_id],
         )
         found = cursor.fetchall()
     if not found:
@@ -353,14 +353,20 @@ def _pg_insert(model: type[models.Model], project_id: str, rows: list[dict[str, 
         return {r[0] for r in cursor.fetchall()}
 
 
+def _joined(ids: list[str]) -> str:
+    """Ids as one parameter, split again by the statement: an id never holds a carriage return
+    (`valid_id`), and one string is far cheaper for the client to send than an array of them."""
+    return "\r".join(ids)
+
+
 def _stored_ids(model: type[models.Model], project_id: str, ids: list[str]) -> set[str]:
     """Which of `ids` have a stored row: one primary-key probe per id (a LIMITed sub-select is never
     flattened into a join, so stale statistics cannot turn it into a scan of the project)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.id FROM unnest(%s::text[]) AS k(id) CROSS JOIN LATERAL "
+            f"SELECT s.id FROM unnest(string_to_array(%s, chr(13))) AS k(id) CROSS JOIN LATERAL "
             f"(SELECT id FROM {model._meta.db_table} WHERE project_id = %s AND id = k.id LIMIT 1) AS s",
-            [ids, project_id],
+            [_joined(ids), project_id],
         )
         return {r[0] for r in cursor.fetchall()}
 

@@ -293,3 +293,21 @@ def test_openai_usage_details_are_normalised(tenant, api_client):
 def test_environment_is_normalised(raw, expected, tenant, api_client):
     post_batch(api_client, tenant.project_key.header, [event("trace-create", {"id": "e", "environment": raw})])
     assert _trace(tenant, "e").environment == expected
+
+
+def test_ids_with_any_character_merge_into_their_row(tenant, api_client):
+    odd = 'a,b {c} "d" \\e\tf\ng ナ 🙂'
+    post_batch(api_client, tenant.project_key.header, [event("trace-create", {"id": odd, "name": "first"}, at=0)])
+    batch = [
+        event("trace-create", {"id": odd, "userId": "u"}, at=5),
+        event("span-create", {"id": odd, "traceId": odd, "name": "s"}, at=5),
+    ]
+    post_batch(api_client, tenant.project_key.header, batch)
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [event("span-update", {"id": odd, "traceId": odd, "level": "ERROR"}, at=6)],
+    )
+    trace = _trace(tenant, odd)
+    assert (trace.name, trace.user_id, trace.observation_count, trace.error_count) == ("first", "u", 1, 1)
+    assert Trace.objects.filter(project_id=tenant.project.id).count() == 1
