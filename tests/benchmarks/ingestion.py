@@ -1,6 +1,6 @@
 """Ingestion benchmark: prints figures, asserts nothing.
 
-    .venv/bin/python tests/benchmarks/ingestion.py [--spans 40000] [--clients 8] [--web-workers 3]
+    .venv/bin/python tests/benchmarks/ingestion.py [--spans 80000] [--clients 8] [--web-workers 3]
 
 On PostgreSQL (127.0.0.1:5432, a scratch database it creates) with gunicorn, a Celery worker and
 the database on this machine, in one run:
@@ -283,7 +283,7 @@ def floor(rows: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--spans", type=int, default=40_000)
+    parser.add_argument("--spans", type=int, default=80_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--web-workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
