@@ -8,7 +8,6 @@ drop a span (unknown value kinds are kept as their JSON text).
 import base64
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -16,6 +15,8 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from apps.ingestion.body import replace_lone_surrogates
 
 
 class OtelDecodeError(ValueError):
@@ -216,27 +217,9 @@ def _array(value: Any, name: str) -> list:
     return value
 
 
-# A \uD800-\uDFFF escape: JSON allows one alone, but it is no character, and no text column or
-# jsonb value can hold it (the write would fail). Each lone one becomes U+FFFD instead.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _replace_lone_surrogates(value: Any) -> Any:
-    if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_replace_lone_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {_replace_lone_surrogates(k): _replace_lone_surrogates(v) for k, v in value.items()}
-    return value
-
-
 def decode_json(body: bytes) -> list[OtelSpan]:
     try:
-        payload = json.loads(body)
-        if _SURROGATE_ESCAPE.search(body):  # pairs were joined by json.loads; lone ones remain
-            payload = _replace_lone_surrogates(payload)
+        payload = json.loads(replace_lone_surrogates(body))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise OtelDecodeError("Failed to parse OTel JSON Trace") from exc
     if not isinstance(payload, dict):

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from apps.core.drf import TenantAPIView
 from apps.ingestion.batch_split import split_batch
-from apps.ingestion.body import PayloadTooLarge, drain_body, read_body
+from apps.ingestion.body import PayloadTooLarge, drain_body, read_body, replace_lone_surrogates
 from apps.ingestion.health import record_outcomes, rejection
 from apps.ingestion.otel_decode import OtelDecodeError, decode_json, decode_protobuf
 from apps.ingestion.otel_mapping import spans_to_events
@@ -122,7 +122,7 @@ class IngestionView(WritePathView):
     def post(self, request: Request) -> Response:
         if (limited := self.limited()) is not None:
             return limited
-        body = self.body(request, settings.INGESTION_MAX_BODY_BYTES)
+        body = replace_lone_surrogates(self.body(request, settings.INGESTION_MAX_BODY_BYTES))
         try:
             batch = msgspec.json.decode(body, type=_Batch).batch
         except RecursionError:

@@ -299,3 +299,26 @@ def test_absurd_usage_and_cost_values_are_dropped(tenant, api_client):
     generation = Observation.objects.get(project_id=tenant.project.id, id="g")
     assert generation.usage_details == {"output": 3, "total": 3}
     assert generation.cost_details == {"input": "0.5", "total": "0.5"}
+
+
+def test_a_lone_surrogate_escape_is_replaced_and_costs_no_event(tenant, api_client):
+    batch = [
+        event("trace-create", {"id": "lone", "name": "NAME"}),
+        event("trace-create", {"id": "pair", "name": "PAIR"}),
+        event("trace-create", {"id": "text", "name": "TEXT"}),
+        event("trace-create", {"id": "fine", "name": "fine"}),
+    ]
+    body = json.dumps({"batch": batch})
+    body = body.replace("NAME", "a\\ud800b\\udc00c")  # a lone high and a lone low surrogate
+    body = body.replace("PAIR", "\\ud83d\\ude00")  # a valid pair: one emoji
+    body = body.replace("TEXT", "\\\\ud800")  # an escaped backslash, then the text "ud800"
+    response = api_client.generic(
+        "POST",
+        "/api/public/ingestion",
+        body.encode(),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=tenant.project_key.header,
+    )
+    assert _ok(response)["errors"] == []
+    names = dict(Trace.objects.filter(project_id=tenant.project.id).values_list("id", "name"))
+    assert names == {"lone": "a\ufffdb\ufffdc", "pair": "\U0001f600", "text": "\\ud800", "fine": "fine"}
