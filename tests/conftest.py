@@ -16,6 +16,16 @@ from apps.core.roles import Role
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProjectFactory, UserFactory
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`@pytest.mark.postgres("why")`: the test needs PostgreSQL; on SQLite it is skipped, saying why."""
+    marker = item.get_closest_marker("postgres")
+    if marker is not None:
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip(marker.args[0])
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()

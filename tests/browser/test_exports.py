@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from apps.core.roles import Role
 from tests.browser.test_trace_explorer import _sign_in
-from tests.ingestion.helpers import event
+from tests.ingestion.helpers import event, store
 from tests.worker import celery_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -18,9 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker]
 @pytest.fixture
 def generations(tenant):
     from django.utils import timezone
-
-    from apps.ingestion.events import decode_event
-    from apps.ingestion.writer import write_events
 
     now = timezone.now().isoformat()
     raw = [event("trace-create", {"id": "t1", "name": "chat", "sessionId": "conv-1", "timestamp": now})]
@@ -39,7 +36,7 @@ def generations(tenant):
                 },
             )
         )
-    write_events(project_id=tenant.project.id, events=[decode_event(r, scores_only=False)[1] for r in raw])
+    store(tenant.project.id, raw)
     return tenant
 
 

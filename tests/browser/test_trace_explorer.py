@@ -6,15 +6,13 @@ from playwright.sync_api import Page, expect
 
 from apps.core.roles import Role
 from tests.factories import PASSWORD
-from tests.ingestion.helpers import event, iso
+from tests.ingestion.helpers import event, iso, store
 
 pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
 def explorer(tenant):
-    from apps.ingestion.events import decode_event
-    from apps.ingestion.writer import write_events
 
     raw = [
         event(
@@ -76,7 +74,7 @@ def explorer(tenant):
         ),
         event("trace-create", {"id": "other", "name": "healthcheck", "userId": "bot", "timestamp": iso(90)}),
     ]
-    write_events(project_id=tenant.project.id, events=[decode_event(r, scores_only=False)[1] for r in raw])
+    store(tenant.project.id, raw)
     return tenant
 
 

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from apps.core.roles import Role
 from tests.browser.test_trace_explorer import _sign_in
-from tests.ingestion.helpers import event, iso
+from tests.ingestion.helpers import event, iso, store
 from tests.media.helpers import reference, store_media, tiny_png
 
 pytestmark = [pytest.mark.browser]
@@ -17,8 +17,6 @@ pytestmark = [pytest.mark.browser]
 @pytest.fixture
 def agent_trace(tenant, settings, tmp_path):
     from apps.core.blobs import blob_store
-    from apps.ingestion.events import decode_event
-    from apps.ingestion.writer import write_events
 
     settings.DATA_DIR = tmp_path
     settings.LANGOPS_S3_BUCKET = ""
@@ -75,7 +73,7 @@ def agent_trace(tenant, settings, tmp_path):
             },
         ),
     ]
-    write_events(project_id=tenant.project.id, events=[decode_event(r, scores_only=False)[1] for r in raw])
+    store(tenant.project.id, raw)
     yield tenant
     blob_store.cache_clear()
 

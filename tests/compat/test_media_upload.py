@@ -34,11 +34,8 @@ def test_media_upload_to_the_local_store(server, tenant):
     _check(server, tenant, ids)
 
 
+@pytest.mark.postgres("the live server shares the test database, which needs PostgreSQL")
 def test_media_upload_to_s3(tenant, django_db_setup):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the live server shares the test database, which needs PostgreSQL")
     with s3_server() as s3_env, live_langops(env=s3_env) as base:
         ids = run_python_client("langfuse5", "sdk5_media.py", base, tenant.project_key)
         _check(base, tenant, ids)

@@ -20,6 +20,7 @@ from apps.organizations.services import invite_create
 from apps.projects.models import ProjectMembership
 from tests import routes
 from tests.conftest import Tenant, client_for
+from tests.ingestion.helpers import store
 
 pytestmark = pytest.mark.core
 
@@ -286,8 +287,6 @@ def _api_comment(t: Tenant) -> None:
 
 
 def _api_trace(t: Tenant) -> None:
-    from apps.ingestion.events import decode_event
-    from apps.ingestion.writer import write_events
 
     raw = [
         {
@@ -303,7 +302,7 @@ def _api_trace(t: Tenant) -> None:
             "body": {"id": "matrix-observation", "traceId": "matrix-trace"},
         },
     ]
-    write_events(project_id=t.project.id, events=[decode_event(r, scores_only=False)[1] for r in raw])
+    store(t.project.id, raw)
 
 
 def _api_media(t: Tenant, uploaded: bool = False) -> None:

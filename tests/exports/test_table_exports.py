@@ -19,12 +19,11 @@ from apps.core.blobs import blob_store
 from apps.core.roles import Role
 from apps.exports.models import ExportJob
 from apps.exports.tasks import delete_expired_exports, run_export
-from apps.ingestion.events import decode_event
-from apps.ingestion.writer import write_events
 from apps.traces.models import Trace
 from tests.conftest import client_for
 from tests.exports.helpers import finished_export, parse
 from tests.factories import ProjectFactory
+from tests.ingestion.helpers import store
 
 pytestmark = pytest.mark.core
 
@@ -38,7 +37,7 @@ def at(minutes_ago: float) -> str:
 
 def _write(project_id: str, raw: list[dict]) -> None:
     events = [{"id": f"e{i}", "type": kind, "timestamp": at(0), "body": body} for i, (kind, body) in enumerate(raw)]
-    write_events(project_id=project_id, events=[decode_event(e, scores_only=False)[1] for e in events])
+    store(project_id, events)
 
 
 @pytest.fixture

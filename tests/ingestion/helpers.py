@@ -24,3 +24,11 @@ def post_batch(client, header: str, events: list[dict], *, compress: bool = Fals
     return client.generic(
         "POST", "/api/public/ingestion", payload, content_type="application/json", HTTP_AUTHORIZATION=header, **extra
     )
+
+
+def store(project_id: str, raw_events: list[dict]) -> None:
+    """Write raw batch events straight through the writer (no HTTP), as the endpoint would."""
+    from apps.ingestion.events import decode_event
+    from apps.ingestion.writer import write_events
+
+    write_events(project_id=project_id, events=[decode_event(raw, scores_only=False)[1] for raw in raw_events])

@@ -6,21 +6,18 @@ import signal
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from apps.costs.models import CostRecomputeJob, ModelDefinition, PricingTier
 from apps.traces.models import Observation
 from tests.ingestion.helpers import event, post_batch
 from tests.worker import celery_worker, wait_until
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres("worker processes need a database they can share (PostgreSQL)"),
+]
 FAST_SWEEP = {"LANGOPS_SWEEP_INTERVAL_SECONDS": "1", "LANGOPS_ENRICHMENT_GRACE_SECONDS": "0"}
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("worker processes need a database they can share (PostgreSQL)")
 
 
 def _pending_generations(tenant, api_client, count: int) -> None:

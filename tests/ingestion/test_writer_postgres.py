@@ -13,13 +13,10 @@ from apps.ingestion.writer import write_events
 from apps.traces.models import Observation, Trace
 from tests.ingestion.helpers import event, iso, post_batch
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks and concurrent writers are PostgreSQL behaviour")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres("row locks and concurrent writers are PostgreSQL behaviour"),
+]
 
 
 def _raw_connection() -> psycopg.Connection:

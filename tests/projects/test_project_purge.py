@@ -1,7 +1,6 @@
 """Deleting a project hides it at once and a real Celery worker purges it afterwards."""
 
 import pytest
-from django.db import connection
 
 from apps.core.access import system_access
 from apps.projects.models import Project
@@ -9,13 +8,11 @@ from apps.projects.services import project_delete
 from tests.factories import ProjectFactory
 from tests.worker import celery_worker, wait_until
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process needs a database it can share (PostgreSQL); SQLite tests run in memory")
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres("the worker process needs a database it can share (PostgreSQL); SQLite tests run in memory"),
+]
 
 
 def test_deleted_project_is_purged_by_the_worker():
