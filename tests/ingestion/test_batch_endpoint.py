@@ -108,8 +108,17 @@ def test_bearer_public_key_may_only_send_scores(tenant, api_client):
 
 
 def test_bearer_with_a_secret_or_unknown_key_is_401(tenant, api_client):
-    response = post_batch(api_client, "Bearer pk-lf-unknown", [event("sdk-log", {})])
-    assert response.status_code == 401
+    score = event("score-create", {"id": "s1", "traceId": "t1", "name": "thumbs", "value": 1})
+    for credential in ("pk-lf-unknown", tenant.project_key.secret_key, tenant.org_key.public_key):
+        response = post_batch(api_client, f"Bearer {credential}", [score])
+        assert response.status_code == 401, credential
+    from django.utils import timezone
+
+    from apps.apikeys.models import ApiKey
+
+    ApiKey.objects.filter(id=tenant.project_key.id).update(revoked_at=timezone.now())
+    assert post_batch(api_client, f"Bearer {tenant.project_key.public_key}", [score]).status_code == 401
+    assert not Score.objects.filter(project_id=tenant.project.id).exists()
 
 
 def test_organization_key_cannot_ingest(tenant, api_client):

@@ -44,6 +44,7 @@ def _pending(tenant) -> int:
 
 def test_worker_enriches_after_commit(tenant, api_client):
     _pending_generations(tenant, api_client, 5)
+    assert _pending(tenant) == 5  # acknowledged and stored; tokenizing is the worker's job
     with celery_worker():
         assert wait_until(lambda: _pending(tenant) == 0)
     assert Observation.objects.filter(project_id=tenant.project.id, cost_status="computed").count() == 5
@@ -52,6 +53,7 @@ def test_worker_enriches_after_commit(tenant, api_client):
 def test_flushed_broker_loses_nothing(tenant, api_client):
     _pending_generations(tenant, api_client, 20)
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # every queued task is gone
+    assert _pending(tenant) == 20  # only the sweeper can find them now
     with celery_worker(beat=True, env=FAST_SWEEP):
         assert wait_until(lambda: _pending(tenant) == 0, timeout=60)
     assert Observation.objects.filter(project_id=tenant.project.id, cost_status="computed").count() == 20
@@ -60,7 +62,7 @@ def test_flushed_broker_loses_nothing(tenant, api_client):
 def test_killed_worker_loses_nothing(tenant, api_client):
     _pending_generations(tenant, api_client, 400)
     with celery_worker() as worker:
-        wait_until(lambda: _pending(tenant) < 400, timeout=30)
+        assert wait_until(lambda: _pending(tenant) < 400, timeout=30)  # it has started
         os.kill(worker.pid, signal.SIGKILL)  # mid-flight: some batches done, the rest abandoned
         worker.wait()
     left = _pending(tenant)
