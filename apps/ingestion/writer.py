@@ -179,12 +179,21 @@ class Merged:
     moved_from: set[str] = field(default_factory=set)
 
 
+@dataclass
+class Probe:
+    """Ids asked about before a write, and which of them have a stored row."""
+
+    asked: set[str] = field(default_factory=set)
+    found: set[str] = field(default_factory=set)
+
+
 def _merge_kind(
     kind: str,
     project_id: str,
     by_id: dict[str, list[EntityEvent]],
     now: datetime,
     aggregates: dict[str, dict[str, Any]] | None = None,
+    probed: Probe | None = None,
 ) -> Merged:
     """Merge events into stored rows and write them back.
 
@@ -203,7 +212,7 @@ def _merge_kind(
         _sqlite_update(model, [r for r in rows if r["id"] in stored])
         return Merged(rows, {r["id"] for r in rows if r["id"] not in stored}, context.get("moved_from", set()))
     candidates = _merge_rows(kind, model, project_id, by_id, {}, now, context)
-    inserted = _pg_insert(model, project_id, candidates)
+    inserted = _pg_insert(model, project_id, candidates, probed)
     merged = [r for r in candidates if r["id"] in inserted]
     existing = {i: e for i, e in by_id.items() if i not in inserted}
     if existing:
@@ -325,14 +334,18 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: list[d
             copy.write_row(values)
 
 
-def _pg_insert(model: type[models.Model], project_id: str, rows: list[dict[str, Any]]) -> set[str]:
+def _pg_insert(
+    model: type[models.Model], project_id: str, rows: list[dict[str, Any]], probed: Probe | None = None
+) -> set[str]:
     """Insert rows whose id is new; returns the ids inserted (the others exist already).
 
     In id order: two writers inserting the same new ids wait for each other, never deadlock.
     """
     rows = sorted(rows, key=itemgetter("id"))
     if _MODE.get().direct:
-        stored = _stored_ids(model, project_id, [row["id"] for row in rows])
+        probed = probed or Probe()
+        unprobed = [row["id"] for row in rows if row["id"] not in probed.asked]
+        stored = probed.found | (_stored_ids(project_id, {model: unprobed})[model] if unprobed else set())
         new = [row for row in rows if row["id"] not in stored]
         if new:
             with connection.cursor() as cursor:
@@ -359,16 +372,42 @@ def _joined(ids: list[str]) -> str:
     return "\r".join(ids)
 
 
-def _stored_ids(model: type[models.Model], project_id: str, ids: list[str]) -> set[str]:
-    """Which of `ids` have a stored row: one primary-key probe per id (a LIMITed sub-select is never
-    flattened into a join, so stale statistics cannot turn it into a scan of the project)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.id FROM unnest(string_to_array(%s, chr(13))) AS k(id) CROSS JOIN LATERAL "
-            f"(SELECT id FROM {model._meta.db_table} WHERE project_id = %s AND id = k.id LIMIT 1) AS s",
-            [_joined(ids), project_id],
+def _stored_ids(project_id: str, ids: dict[type[models.Model], list[str]]) -> dict[type[models.Model], set[str]]:
+    """Which of the ids have a stored row, per model, in one statement: one primary-key probe per
+    id (a LIMITed sub-select is never flattened into a join, so stale statistics cannot turn it
+    into a scan of the project)."""
+    parts, params = [], []
+    for index, (model, wanted) in enumerate(ids.items()):
+        parts.append(
+            f"SELECT {index}, s.id FROM unnest(string_to_array(%s, chr(13))) AS k(id) CROSS JOIN LATERAL "
+            f"(SELECT id FROM {model._meta.db_table} WHERE project_id = %s AND id = k.id LIMIT 1) AS s"
         )
-        return {r[0] for r in cursor.fetchall()}
+        params += [_joined(wanted), project_id]
+    found: dict[type[models.Model], set[str]] = {model: set() for model in ids}
+    models_ = list(ids)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for index, entity_id in cursor.fetchall():
+            found[models_[index]].add(entity_id)
+    return found
+
+
+def _probe_batch(project_id: str, grouped: dict[str, dict[str, list[EntityEvent]]]) -> dict[str, Probe]:
+    """Before a direct write, ask once which ids of the batch exist: its observations, scores, and
+    every trace it names (its own trace events and its observations' traces)."""
+    traces = set(grouped.get("trace", {}))
+    for events in grouped.get("observation", {}).values():
+        for event in events:
+            trace_id = event.fields.get("trace_id") or event.weak_fields.get("trace_id")
+            if trace_id is not None:
+                traces.add(trace_id)
+    asked = {kind: sorted(grouped.get(kind, {})) for kind in ("observation", "score")}
+    asked["trace"] = sorted(traces)
+    asked = {kind: ids for kind, ids in asked.items() if ids}
+    if not asked:
+        return {}
+    found = _stored_ids(project_id, {MODELS[kind]: ids for kind, ids in asked.items()})
+    return {kind: Probe(set(ids), found[MODELS[kind]]) for kind, ids in asked.items()}
 
 
 def _sqlite_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
@@ -641,17 +680,24 @@ def _write(project_id: str, events: list[EntityEvent]) -> None:
     # writes) they may still hold rows, so every one of them is cleared before its first use.
     nested = connection.in_atomic_block
     with transaction.atomic():
+        probes: dict[str, Probe] = {}
         if connection.vendor == "postgresql":
             state = _staging_state()
             state.update(used=set(), inherited=nested)
             _set_local_options()
-        merged = _merge_kind("observation", project_id, grouped.get("observation", {}), now)
+            if _MODE.get().direct:
+                probes = _probe_batch(project_id, grouped)
+        merged = _merge_kind(
+            "observation", project_id, grouped.get("observation", {}), now, None, probes.get("observation")
+        )
         observations = merged.rows
         trace_events = grouped.get("trace", {})
         for event in _implied_trace_events(observations, trace_events):
             trace_events.setdefault(event.id, []).append(event)
-        traces = _merge_kind("trace", project_id, trace_events, now, _batch_aggregates(observations))
-        _merge_kind("score", project_id, grouped.get("score", {}), now)
+        traces = _merge_kind(
+            "trace", project_id, trace_events, now, _batch_aggregates(observations), probes.get("trace")
+        )
+        _merge_kind("score", project_id, grouped.get("score", {}), now, None, probes.get("score"))
         _ensure_sessions(project_id, traces.rows, now)
         # A trace created by this write has all its observations in it, so it was inserted with
         # exact aggregates; only traces that existed before need them recomputed.

@@ -311,3 +311,13 @@ def test_ids_with_any_character_merge_into_their_row(tenant, api_client):
     trace = _trace(tenant, odd)
     assert (trace.name, trace.user_id, trace.observation_count, trace.error_count) == ("first", "u", 1, 1)
     assert Trace.objects.filter(project_id=tenant.project.id).count() == 1
+
+
+def test_an_update_without_trace_id_keeps_its_stored_trace(tenant, api_client):
+    header = tenant.project_key.header
+    post_batch(api_client, header, [event("span-create", {"id": "s", "traceId": "T", "startTime": iso(0)}, at=0)])
+    response = post_batch(api_client, header, [event("span-update", {"id": "s", "endTime": iso(4)}, at=5)])
+    assert response.json()["errors"] == []
+    assert _obs(tenant, "s").trace_id == "T"
+    assert (_trace(tenant, "T").observation_count, _trace(tenant, "T").end_time_max.second) == (1, 4)
+    assert not Trace.objects.filter(project_id=tenant.project.id, id="s").exists()
