@@ -43,13 +43,13 @@ def run_export(*, job_id: str, project_id: str) -> None:
         return
     table = export_tables.TABLES[job.table]
     progress = _Progress(job.id)
-    estimate = export_tables.at_most(table, project_id, job.params, settings.EXPORT_ESTIMATE_CAP)
-    progress.jobs.update(
-        status=ExportJob.Status.RUNNING, rows_estimated=estimate, rows_done=0, rows_skipped=0, error=""
-    )
     store = blob_store()
     key = f"exports/{project_id}/{job.id}.{job.format}"
     try:
+        estimate = export_tables.at_most(table, project_id, job.params, settings.EXPORT_ESTIMATE_CAP)
+        progress.jobs.update(
+            status=ExportJob.Status.RUNNING, rows_estimated=estimate, rows_done=0, rows_skipped=0, error=""
+        )
         with store.staging_file() as staged:
             try:
                 rows = progress.count(export_tables.rows(table, project_id, job.params))

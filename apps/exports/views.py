@@ -41,6 +41,7 @@ class TableExportView(ConsoleView):
             raise Http404("Unknown export format")
         params = export_tables.clean_params(spec, request.GET)
         try:
+            export_tables.queryset(spec, project_id, params)  # builds (not runs) the query: refuses bad filters
             background = request.POST.get("background") or services.export_runs_in_background(
                 access=self.access, table=spec, params=params
             )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEntry
 from apps.core.blobs import blob_store
+from apps.core.errors import InvalidRequest
 from apps.core.roles import Role
 from apps.exports.models import ExportJob
 from apps.exports.tasks import delete_expired_exports, run_export
@@ -198,6 +199,23 @@ def test_a_filter_the_table_refuses_sends_back_to_the_table(explorer, member_cli
     assert response.status_code == 302
     assert response["Location"] == reverse("projects:traces", args=[explorer.project.id]) + "?filter=not+json&user=bob"
     assert not ExportJob.objects.exists()
+
+
+def test_a_refused_filter_starts_no_background_job_either(explorer, member_client):
+    response = _export(member_client, explorer.project.id, "traces", {"filter": "not json"}, "csv", background="1")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("projects:traces", args=[explorer.project.id]) + "?filter=not+json"
+    assert not ExportJob.objects.exists()
+
+
+def test_a_job_whose_filter_fails_in_the_worker_is_marked_failed(explorer, member_client):
+    _export(member_client, explorer.project.id, "traces", {}, "csv", background="1")
+    job = ExportJob.objects.get()
+    ExportJob.objects.filter(id=job.id).update(params={"filter": "not json"})  # e.g. a grammar changed since
+    with pytest.raises(InvalidRequest):
+        run_export(job_id=job.id, project_id=job.project_id)
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error and job.finished_at is not None
 
 
 def test_filter_values_are_length_capped_and_unknown_parameters_dropped(explorer, member_client):
