@@ -36,7 +36,6 @@ class MediaMention:
 
     media_id: str
     declared_type: str
-    source: str
 
 
 def mentions_in(value: Any, *, limit: int = MAX_REFERENCES) -> list[MediaMention]:
@@ -73,4 +72,4 @@ def _mention(body: str) -> MediaMention | None:
     media_id = fields.get("id", "")
     if not media_id or len(media_id) > 22:
         return None
-    return MediaMention(media_id=media_id, declared_type=fields.get("type", ""), source=fields.get("source", ""))
+    return MediaMention(media_id=media_id, declared_type=fields.get("type", ""))

@@ -67,10 +67,15 @@ def trace_tags_update(
     if any(not tag or len(tag) > MAX_TAG_CHARS for tag in add):
         raise InvalidRequest(_("A tag must be 1 to %(max)d characters long.") % {"max": MAX_TAG_CHARS})
     with transaction.atomic():
-        trace = Trace.objects.select_for_update().filter(project_id=access.project.id, id=trace_id).first()
-        if trace is None:
+        stored = (
+            Trace.objects.select_for_update()
+            .filter(project_id=access.project.id, id=trace_id)
+            .values_list("tags", flat=True)
+            .first()
+        )
+        if stored is None:
             raise NotFound(f"Trace {trace_id} not found within authorized project")
-        before = list(trace.tags or [])
+        before = list(stored)
         removed = set(remove)  # exact stored values, as the page posts them
         tags = [tag for tag in before if tag not in removed]
         added = [tag for tag in dict.fromkeys(add) if tag not in tags]

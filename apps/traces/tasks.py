@@ -22,16 +22,13 @@ _BATCH = 500
 _LOCK = "traces:search-indexer"
 
 
-def index_pending(*, limit: int = _BATCH, project_id: str | None = None) -> int:
-    """Build the search documents of up to `limit` pending traces; returns how many it read (a trace
+def index_pending() -> int:
+    """Build the search documents of up to _BATCH pending traces; returns how many it read (a trace
     written meanwhile stays pending for the next run)."""
-    pending = Trace.objects.filter(search_pending=True)
-    if project_id is not None:
-        pending = pending.filter(project_id=project_id)
     rows = list(
-        pending.order_by("updated_at").values_list(
-            "project_id", "id", "updated_at", "name", "input", "output", "metadata"
-        )[:limit]
+        Trace.objects.filter(search_pending=True)
+        .order_by("updated_at")
+        .values_list("project_id", "id", "updated_at", "name", "input", "output", "metadata")[:_BATCH]
     )
     if not rows:
         return 0

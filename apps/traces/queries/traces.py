@@ -95,6 +95,10 @@ def trace_get(*, project_id: str, trace_id: str) -> Trace:
     return trace
 
 
+def trace_exists(*, project_id: str, trace_id: str) -> bool:
+    return Trace.objects.filter(project_id=project_id, id=trace_id).exists()
+
+
 def ids_by_trace(*, project_id: str, trace_ids: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Observation ids and score ids of a page of traces (two queries for the whole page)."""
     observations: dict[str, list[str]] = defaultdict(list)
@@ -289,13 +293,11 @@ class RecentActivity:
     distinct values, then aggregates only those groups (the (project, session|user) index).
     The order is the same: by each group's latest trace."""
 
-    def __init__(self, project_id: str, field: str, where: dict | None = None, **extra) -> None:
-        self.project_id, self.field, self.where, self.extra = project_id, field, where, extra
+    def __init__(self, project_id: str, field: str, **extra) -> None:
+        self.project_id, self.field, self.extra = project_id, field, extra
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        traces = Trace.objects.filter(
-            project_id=self.project_id, **{f"{self.field}__isnull": False}, **(self.where or {})
-        )
+        traces = Trace.objects.filter(project_id=self.project_id, **{f"{self.field}__isnull": False})
         keys: list[str] = []
         seen: set[str] = set()
         chunk = traces.order_by("-timestamp", "-id").values_list(self.field, "timestamp", "id")
@@ -313,11 +315,9 @@ class RecentActivity:
             rows = list(chunk.filter(after)[:_WALK_CHUNK]) if len(rows) == _WALK_CHUNK else []
         if rows and len(keys) < window.stop:
             # Few groups for many traces, or a deep page: grouping everything is the cheaper way.
-            return list(_activity_by(self.project_id, self.field, "", self.where, **self.extra)[window])
+            return list(_activity_by(self.project_id, self.field, "", None, **self.extra)[window])
         keys = keys[window.start or 0 : window.stop]
-        groups = _activity_by(self.project_id, self.field, "", self.where, **self.extra).filter(
-            **{f"{self.field}__in": keys}
-        )
+        groups = _activity_by(self.project_id, self.field, "", None, **self.extra).filter(**{f"{self.field}__in": keys})
         by_key = {row[self.field]: row for row in groups}
         return [by_key[key] for key in keys if key in by_key]
 
@@ -379,20 +379,20 @@ def scores_by_trace(*, project_id: str, trace_ids: list[str]) -> dict[str, list[
 
 def session_scores(*, project_id: str, session_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     """Per session, its scores by name (on the session or on its traces): numeric ones averaged,
-    categorical ones as their most frequent value. Two queries for a page of sessions."""
+    categorical ones as their most frequent value. At most two queries for a page of sessions."""
     from collections import Counter
 
-    trace_session = dict(
-        Trace.objects.filter(project_id=project_id, session_id__in=session_ids).values_list("id", "session_id")
-    )
+    session_traces = Trace.objects.filter(project_id=project_id, session_id__in=session_ids)
     scores = Score.objects.filter(project_id=project_id).filter(
-        Q(session_id__in=session_ids) | Q(trace_id__in=list(trace_session))
+        Q(session_id__in=session_ids) | Q(trace_id__in=session_traces.values("id"))
     )
+    rows = list(scores.values_list("session_id", "trace_id", "name", "value", "string_value", "data_type"))
+    # The session of each scored trace only (long sessions have many traces, few of them scored).
+    scored = {trace_id for session_id, trace_id, *_rest in rows if session_id is None and trace_id}
+    trace_session = dict(session_traces.filter(id__in=scored).values_list("id", "session_id")) if scored else {}
     numbers: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     labels: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
-    for session_id, trace_id, name, value, string_value, data_type in scores.values_list(
-        "session_id", "trace_id", "name", "value", "string_value", "data_type"
-    ):
+    for session_id, trace_id, name, value, string_value, data_type in rows:
         session = session_id or trace_session.get(trace_id)
         if session is None:
             continue

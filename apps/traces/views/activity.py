@@ -9,7 +9,7 @@ from django.shortcuts import render
 from apps.core.pagination import Window
 from apps.core.views import ConsoleView
 from apps.traces.queries import traces as queries
-from apps.traces.views.detail import as_chat
+from apps.traces.rendering import as_chat
 
 SESSION_FILTER_KEYS = ("q",)
 USER_FILTER_KEYS = ("q",)

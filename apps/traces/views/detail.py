@@ -22,7 +22,7 @@ from apps.traces.rendering import as_chat
 from apps.traces.serializers import score_dict
 from apps.traces.services import MAX_TAG_CHARS
 
-__all__ = ["TraceBookmarkView", "TraceCommentView", "TraceDeleteView", "TraceDetailView", "TraceTagsView", "as_chat"]
+__all__ = ["TraceBookmarkView", "TraceCommentView", "TraceDeleteView", "TraceDetailView", "TraceTagsView"]
 VIEWS = ("tree", "graph")
 
 
@@ -106,7 +106,8 @@ class TraceCommentView(ConsoleView):
     scopes = {"POST": "traces:write"}
 
     def post(self, request: HttpRequest, project_id: str, trace_id: str) -> HttpResponse:
-        queries.trace_get(project_id=project_id, trace_id=trace_id)
+        if not queries.trace_exists(project_id=project_id, trace_id=trace_id):
+            raise NotFound(f"Trace {trace_id} not found within authorized project")
         observation_id = request.POST.get("observation", "")
         if observation_id and not observation_in_trace(
             project_id=project_id, trace_id=trace_id, observation_id=observation_id

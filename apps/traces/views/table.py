@@ -99,7 +99,10 @@ class TracesView(ConsoleView):
             traces, f = filtered_traces(project_id, {**request.GET.dict(), "filter": "", "range": ""})
         page = Window(traces.defer(*queries.IO_FIELDS), request.GET.get("page"))  # the table shows no IO
         rows = page.object_list
-        scores = queries.scores_by_trace(project_id=project_id, trace_ids=[t.id for t in rows])
+        shown = table_spec.chosen_columns(f["cols"])
+        scores = (
+            queries.scores_by_trace(project_id=project_id, trace_ids=[t.id for t in rows]) if "scores" in shown else {}
+        )
         query = urlencode({k: v for k, v in f.items() if v})
         conditions = filter_grammar.parse(f["filter"]) if not error and f["filter"] else []
         return render(
@@ -113,7 +116,7 @@ class TracesView(ConsoleView):
                 "conditions": conditions,
                 "filter_columns": table_spec.filter_columns(),
                 "columns": table_spec.TABLE_COLUMNS,
-                "shown": table_spec.chosen_columns(f["cols"]),
+                "shown": shown,
                 "presets": list(PRESETS),
                 "query": query,
                 "environments": queries.environment_names(project_id=project_id),
