@@ -1,10 +1,23 @@
 """The typed public API (django-ninja) under /api/public/, with Langfuse's error shapes."""
 
+import json
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from apps.core.errors import LangOpsError
+from apps.core.unicode import replace_lone_surrogates
+
+
+class _Parser(Parser):
+    """JSON bodies as every write route reads them: a lone surrogate escape becomes U+FFFD."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return json.loads(replace_lone_surrogates(request.body))
+
 
 api = NinjaAPI(
     title="LangOps public API",
@@ -13,6 +26,7 @@ api = NinjaAPI(
     urls_namespace="public_api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    parser=_Parser(),
 )
 
 

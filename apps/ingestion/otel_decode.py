@@ -16,7 +16,7 @@ from typing import Any
 from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from apps.ingestion.body import replace_lone_surrogates
+from apps.core.unicode import replace_lone_surrogates
 
 
 class OtelDecodeError(ValueError):

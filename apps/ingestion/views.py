@@ -15,8 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.drf import TenantAPIView
+from apps.core.unicode import replace_lone_surrogates
 from apps.ingestion.batch_split import split_batch
-from apps.ingestion.body import PayloadTooLarge, drain_body, read_body, replace_lone_surrogates
+from apps.ingestion.body import PayloadTooLarge, drain_body, read_body
 from apps.ingestion.health import record_outcomes, rejection
 from apps.ingestion.otel_decode import OtelDecodeError, decode_json, decode_protobuf
 from apps.ingestion.otel_mapping import spans_to_events
@@ -98,7 +99,7 @@ class WritePathView(TenantAPIView):
         """The request's JSON after the rate limit and size checks, or the Response refusing it."""
         if (limited := self.limited()) is not None:
             return limited
-        body = self.body(request, limit)
+        body = replace_lone_surrogates(self.body(request, limit))
         try:
             return msgspec.json.decode(body)
         except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as exc:

@@ -331,3 +331,19 @@ def test_a_lone_surrogate_escape_is_replaced_and_costs_no_event(tenant, api_clie
     assert _ok(response)["errors"] == []
     names = dict(Trace.objects.filter(project_id=tenant.project.id).values_list("id", "name"))
     assert names == {"lone": "a\ufffdb\ufffdc", "pair": "\U0001f600", "text": "\\ud800", "fine": "fine"}
+
+
+def test_lone_surrogates_are_replaced_on_the_scores_and_legacy_routes_too(tenant, api_client):
+    header = tenant.project_key.header
+    scores = '[{"id": "s1", "traceId": "t", "name": "n\\ud800", "value": 1}, {"id": "s2", "traceId": "t", "name": "ok", "value": 2}]'
+    response = api_client.generic(
+        "POST", "/api/public/scores", scores.encode(), content_type="application/json", HTTP_AUTHORIZATION=header
+    )
+    assert response.status_code == 202
+    assert Score.objects.get(project_id=tenant.project.id, id="s1").name == "n\ufffd"
+    trace = b'{"id": "legacy", "name": "x\\ud800"}'
+    response = api_client.generic(
+        "POST", "/api/public/traces", trace, content_type="application/json", HTTP_AUTHORIZATION=header
+    )
+    assert response.status_code == 200
+    assert Trace.objects.get(project_id=tenant.project.id, id="legacy").name == "x\ufffd"
