@@ -66,10 +66,7 @@ def authenticate_api_key(request: HttpRequest, *, allow_bearer: bool = False) ->
 
 def _note_refused(public_key: str, path: str) -> None:
     """Ingestion health: a known public key with a wrong secret, or a revoked key, is worth telling."""
-    from apps.ingestion.health import key_revoked, record_for_public_key
+    from apps.ingestion.health import record_for_public_key
 
-    revoked = key_revoked(public_key)
-    outcome, reason = (
-        ("revoked_key", "API key was revoked") if revoked else ("auth_failed", "secret key does not match")
-    )
-    record_for_public_key(public_key=public_key, outcome=outcome, reason=reason, path=path, status=401)
+    reason = "secret key does not match"
+    record_for_public_key(public_key=public_key, outcome="auth_failed", reason=reason, path=path, status=401)

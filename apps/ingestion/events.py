@@ -136,14 +136,14 @@ def _metadata(value: Any) -> dict[str, Any]:
     return {"metadata": value}
 
 
-def present(**values: Any) -> dict[str, Any]:
+def _present(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
 def _trace_event(envelope: Envelope, body: TraceBody) -> EntityEvent:
     key = order_key(envelope.timestamp, update=False, envelope_id=envelope.id)
     event = EntityEvent("trace", _body_id(body.id, envelope), key, envelope.id)
-    event.fields = present(
+    event.fields = _present(
         timestamp=body.timestamp,
         name=body.name[:1000] if body.name else body.name,
         external_id=body.externalId,
@@ -177,7 +177,7 @@ def _observation_event(envelope: Envelope, body: ObservationBody, obs_type: str,
         raise EventError(400, "Invalid request data", "promptVersion must be a positive 32-bit integer")
     usage, costs, unit = provided_usage(body.usage, body.usageDetails)
     costs.update(cost_details_from(body.costDetails))
-    event.fields = present(
+    event.fields = _present(
         trace_id=body.traceId,
         name=body.name,
         start_time=body.startTime,
@@ -231,7 +231,7 @@ def _score_event(envelope: Envelope, body: ScoreBody) -> EntityEvent:
         raise EventError(400, "Invalid request data", "ANNOTATION scores need a configId")
     key = order_key(envelope.timestamp, update=False, envelope_id=envelope.id)
     event = EntityEvent("score", _body_id(body.id, envelope), key, envelope.id)
-    event.fields = present(
+    event.fields = _present(
         timestamp=body.timestamp or envelope.timestamp,
         name=body.name,
         value=value,

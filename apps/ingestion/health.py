@@ -126,11 +126,6 @@ def rejection(*, outcome: str, status: int, reason: str, raw: Any = None, path: 
     }
 
 
-def key_revoked(public_key: str) -> bool:
-    found = public_key_owner(public_key)
-    return bool(found and found[2])
-
-
 def sample_due(api_key_id: str, outcome: str) -> bool:
     """Whether a refused request of this key and outcome should store a sample (once per window)."""
     return cache.add(f"ingestion:refused:{api_key_id}:{outcome}", 1, timeout=_REFUSED_WINDOW_SECONDS)
@@ -145,7 +140,9 @@ def record_for_public_key(*, public_key: str, outcome: str, reason: str, path: s
     found = public_key_owner(public_key)
     if found is None:  # unknown public key: nobody to tell
         return
-    project_id, api_key_id, _revoked = found
+    project_id, api_key_id, revoked = found
+    if outcome == "auth_failed" and revoked:  # the secret may be right: the key is what was withdrawn
+        outcome, reason = "revoked_key", "API key was revoked"
     sample = sample_due(api_key_id, outcome)
     record_outcomes(
         project_id=project_id,

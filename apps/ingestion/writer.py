@@ -39,8 +39,6 @@ MODELS: dict[str, type[models.Model]] = {"trace": Trace, "observation": Observat
 
 # Columns other jobs own: the search document is built in the background (apps.traces.search).
 _NOT_WRITTEN = frozenset({"search_document"})
-# Columns a new row takes from the database default: never listed in an INSERT.
-_DB_DEFAULTS = frozenset({"search_pending"})
 # Trace columns the search document is built from: changing one marks the trace pending again.
 _SEARCHED = ("name", "input", "output", "metadata")
 
@@ -264,9 +262,9 @@ def _db_value(column: models.Field, value: Any) -> Any:
     return value
 
 
-def _table(model: type[models.Model], *, insert: bool = False) -> tuple[str, list[models.Field], list[str]]:
-    """Table name, written columns and their quoted names (an INSERT leaves database defaults out)."""
-    columns = [c for c in _columns(model) if not (insert and c.attname in _DB_DEFAULTS)]
+def _table(model: type[models.Model]) -> tuple[str, list[models.Field], list[str]]:
+    """Table name, written columns and their quoted names."""
+    columns = _columns(model)
     return model._meta.db_table, columns, [connection.ops.quote_name(c.column) for c in columns]
 
 
@@ -356,7 +354,7 @@ def _pg_insert(
                         raise _LostRace from exc
                     raise
         return {row["id"] for row in new}
-    table, _columns_, names = _table(model, insert=True)
+    table, _columns_, names = _table(model)
     stage = _stage(model, rows)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -413,7 +411,7 @@ def _probe_batch(project_id: str, grouped: dict[str, dict[str, list[EntityEvent]
 def _sqlite_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    table, columns, names = _table(model, insert=True)
+    table, columns, names = _table(model)
     placeholders = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:
         cursor.executemany(
