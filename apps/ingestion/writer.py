@@ -195,8 +195,9 @@ def _merge_kind(
 ) -> Merged:
     """Merge events into stored rows and write them back.
 
-    PostgreSQL: insert every id as new first (ON CONFLICT DO NOTHING), then lock, merge and
-    update only the ids that existed, so new data costs one statement. SQLite serialises
+    PostgreSQL: insert every id not known to be stored as new first (directly, or ON CONFLICT DO
+    NOTHING through staging), then lock, merge and update only the ids that existed, so new data
+    costs one statement. SQLite serialises
     writers, so it reads the existing rows first and writes each group once.
     """
     if not by_id:
@@ -209,8 +210,15 @@ def _merge_kind(
         _sqlite_insert(model, [r for r in rows if r["id"] not in stored])
         _sqlite_update(model, [r for r in rows if r["id"] in stored])
         return Merged(rows, {r["id"] for r in rows if r["id"] not in stored}, context.get("moved_from", set()))
-    candidates = _merge_rows(kind, model, project_id, by_id, {}, now, context)
-    inserted = _pg_insert(model, project_id, candidates, probed)
+    if _MODE.get().direct:  # ids known to be stored skip the merge as new rows
+        probed = probed or Probe()
+        unprobed = [i for i in by_id if i not in probed.asked]
+        stored_ids = probed.found | (_stored_ids(project_id, {model: unprobed})[model] if unprobed else set())
+        fresh = {i: e for i, e in by_id.items() if i not in stored_ids}
+    else:
+        fresh = by_id
+    candidates = _merge_rows(kind, model, project_id, fresh, {}, now, context)
+    inserted = _pg_insert(model, candidates)
     merged = [r for r in candidates if r["id"] in inserted]
     existing = {i: e for i, e in by_id.items() if i not in inserted}
     if existing:
@@ -332,28 +340,24 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: list[d
             copy.write_row(values)
 
 
-def _pg_insert(
-    model: type[models.Model], project_id: str, rows: list[dict[str, Any]], probed: Probe | None = None
-) -> set[str]:
+def _pg_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> set[str]:
     """Insert rows whose id is new; returns the ids inserted (the others exist already).
 
-    In id order: two writers inserting the same new ids wait for each other, never deadlock.
+    Direct mode COPYs the rows straight in (the caller left out ids it found stored; an id another
+    writer inserts meanwhile fails the COPY, and the write is redone the staging way). In id order:
+    two writers inserting the same new ids wait for each other, never deadlock.
     """
     rows = sorted(rows, key=itemgetter("id"))
     if _MODE.get().direct:
-        probed = probed or Probe()
-        unprobed = [row["id"] for row in rows if row["id"] not in probed.asked]
-        stored = probed.found | (_stored_ids(project_id, {model: unprobed})[model] if unprobed else set())
-        new = [row for row in rows if row["id"] not in stored]
-        if new:
+        if rows:
             with connection.cursor() as cursor:
                 try:
-                    _copy_rows(cursor, model._meta.db_table, model, new)
+                    _copy_rows(cursor, model._meta.db_table, model, rows)
                 except IntegrityError as exc:
                     if getattr(exc.__cause__, "sqlstate", None) == "23505":  # unique_violation
                         raise _LostRace from exc
                     raise
-        return {row["id"] for row in new}
+        return {row["id"] for row in rows}
     table, _columns_, names = _table(model)
     stage = _stage(model, rows)
     with connection.cursor() as cursor:
