@@ -81,3 +81,12 @@ def test_the_export_applies_the_kind_in_the_database(failures, member_client, ki
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert sorted(r["statusMessage"] for r in rows) == sorted(m or "" for m in MESSAGES[kind])
     assert {r["kind"] for r in rows} == {kind}
+
+
+def test_the_page_lists_a_kind_beyond_the_groups_it_classifies(failures, member_client, monkeypatch):
+    """Chips count the largest groups only; the kind's table comes from the database, as its export does."""
+    from apps.traces.views import observations
+
+    monkeypatch.setattr(observations, "ERROR_GROUPS_CLASSIFIED", 1)
+    page = member_client.get(reverse("projects:errors", args=[failures.project.id]), {"kind": "content_filter"})
+    assert [g["status_message"] for g in page.context["groups"]] == MESSAGES["content_filter"]

@@ -116,23 +116,29 @@ class ErrorsView(ConsoleView):
     scope = "traces"
 
     def get(self, request: HttpRequest, project_id: str) -> HttpResponse:
-        _filtered, f = filtered_errors(project_id, {**request.GET.dict(), "kind": ""})
-        kind = request.GET.get("kind", "") if request.GET.get("kind", "") in dict(error_kinds.choices()) else ""
-        everything = list(_filtered[:ERROR_GROUPS_CLASSIFIED])  # every kind, for the counts of the chips
+        # The table: the chosen kind's groups, filtered in SQL exactly as its export is; the chips:
+        # every kind's count over the largest groups of all kinds.
+        filtered, f = filtered_errors(project_id, request.GET)
+        kind = f["kind"]
+        if kind:
+            groups = list(filtered[:ERROR_GROUPS_SHOWN])
+            every_kind = filtered_errors(project_id, {**request.GET.dict(), "kind": ""})[0]
+            counted = list(every_kind[:ERROR_GROUPS_CLASSIFIED])
+        else:
+            counted = list(filtered[:ERROR_GROUPS_CLASSIFIED])
+            groups = counted[:ERROR_GROUPS_SHOWN]
+        by_kind: dict[str, int] = defaultdict(int)
+        for group in counted:
+            by_kind[error_kinds.classify(group["status_message"])] += group["count"]
         span, unit, buckets = TIMELINES.get(f["range"], TIMELINES["all"])
         since = timezone.now() - span
         condition = error_kinds.condition(kind) if kind else None
         rows = queries.error_timeline(project_id=project_id, since=since, unit=unit, condition=condition)
         total, per_group = _bucketed(rows, since, span, buckets)
-        by_kind: dict[str, int] = defaultdict(int)
-        for group in everything:
-            group["kind"] = error_kinds.classify(group["status_message"])
-            by_kind[group["kind"]] += group["count"]
-        groups = [g for g in everything if not kind or g["kind"] == kind][:ERROR_GROUPS_SHOWN]
         for group in groups:
+            group["kind"] = error_kinds.classify(group["status_message"])
             group["kind_label"] = error_kinds.label(group["kind"])
             group["bars"] = _bars(per_group.get((group["status_message"], group["model"], group["name"]), []), 16)
-        f["kind"] = kind
         return render(
             request,
             "traces/errors.html",
