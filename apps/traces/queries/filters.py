@@ -134,9 +134,7 @@ def _apply_one(queryset: QuerySet, c: dict[str, Any], columns: dict[str, Column]
             raise InvalidRequest("datetime filters need an ISO timestamp and one of > < >= <=")
         return queryset.filter(**{f"{field}__{_NUMBER_OPS[operator]}": moment})
     if kind == "number":
-        if operator not in _NUMBER_OPS or isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidRequest("number filters need a number and one of = > < >= <=")
-        return queryset.filter(**{f"{field}__{_NUMBER_OPS[operator]}": value})
+        return queryset.filter(**{f"{field}__{_number_lookup(operator, value, 'number filters need a number')}": value})
     if kind == "boolean":
         if operator not in ("=", "<>") or not isinstance(value, bool):
             raise InvalidRequest("boolean filters need true/false and = or <>")
@@ -153,6 +151,13 @@ def _apply_one(queryset: QuerySet, c: dict[str, Any], columns: dict[str, Column]
     if kind == "arrayOptions":
         return _array_filter(queryset, field, operator, _strings(value), index)
     return _object_filter(queryset, field, kind, c, index)
+
+
+def _number_lookup(operator: Any, value: Any, refusal: str) -> str:
+    """The lookup of a number comparison, or InvalidRequest("<refusal> and one of = > < >= <=")."""
+    if operator not in _NUMBER_OPS or isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidRequest(f"{refusal} and one of = > < >= <=")
+    return _NUMBER_OPS[operator]
 
 
 def _strings(value: Any) -> list[str]:
@@ -204,12 +209,11 @@ def _object_filter(queryset: QuerySet, field: str, kind: str, c: dict[str, Any],
     if kind == "stringObject":
         return queryset.filter(_string_q(alias, c.get("operator"), c.get("value")))
     value, operator = c.get("value"), c.get("operator")
-    if operator not in _NUMBER_OPS or isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidRequest("numberObject filters need a number and one of = > < >= <=")
+    lookup = _number_lookup(operator, value, "numberObject filters need a number")
     # Metadata values are text in the database; compare them as numbers.
     number = f"{alias}_n"
     queryset = queryset.annotate(**{number: Cast(alias, FloatField())})
-    return queryset.filter(**{f"{number}__{_NUMBER_OPS[operator]}": value})
+    return queryset.filter(**{f"{number}__{lookup}": value})
 
 
 def _level_filter(queryset: QuerySet, kind: str, c: dict[str, Any], index: int) -> QuerySet:
@@ -226,11 +230,10 @@ def _level_filter(queryset: QuerySet, kind: str, c: dict[str, Any], index: int) 
 
 def _latency_filter(queryset: QuerySet, kind: str, c: dict[str, Any], index: int) -> QuerySet:
     value, operator = c.get("value"), c.get("operator")
-    if operator not in _NUMBER_OPS or isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidRequest("latency filters need a number of seconds and one of = > < >= <=")
+    lookup = _number_lookup(operator, value, "latency filters need a number of seconds")
     alias = f"_latency{index}"
     span = ExpressionWrapper(F("end_time_max") - F("start_time_min"), output_field=DurationField())
-    return queryset.annotate(**{alias: span}).filter(**{f"{alias}__{_NUMBER_OPS[operator]}": timedelta(seconds=value)})
+    return queryset.annotate(**{alias: span}).filter(**{f"{alias}__{lookup}": timedelta(seconds=value)})
 
 
 def _score_filter(queryset: QuerySet, kind: str, c: dict[str, Any], index: int) -> QuerySet:
@@ -241,9 +244,9 @@ def _score_filter(queryset: QuerySet, kind: str, c: dict[str, Any], index: int) 
     if kind == "stringObject":
         scores = scores.filter(_string_q("string_value", operator, value))
     else:
-        if operator not in _NUMBER_OPS or isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidRequest("numeric score filters need a number and one of = > < >= <=")
-        scores = scores.filter(**{f"value__{_NUMBER_OPS[operator]}": value})
+        scores = scores.filter(
+            **{f"value__{_number_lookup(operator, value, 'numeric score filters need a number')}": value}
+        )
     return queryset.filter(Exists(scores))
 
 

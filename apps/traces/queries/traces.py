@@ -346,18 +346,11 @@ def session_overview(*, project_id: str, search: str = "", user_id: str | None =
 
 def user_summary(*, project_id: str, user_id: str) -> dict[str, Any]:
     """One end user's figures: traces, sessions, tokens, cost, errors, first and last seen; NotFound if unseen."""
-    from django.db.models import Count, Max, Min, Sum
+    from django.db.models import Count
 
-    summary = Trace.objects.filter(project_id=project_id, user_id=user_id).aggregate(
-        traces=Count("id"),
-        sessions=Count("session_id", distinct=True),
-        first=Min("timestamp"),
-        last=Max("timestamp"),
-        cost=Sum("total_cost"),
-        tokens=Sum("total_tokens"),
-        errors=Sum("error_count"),
-    )
-    if not summary["traces"]:
+    sessions = Count("session_id", distinct=True)
+    summary = _activity_by(project_id, "user_id", "", {"user_id": user_id}, sessions=sessions).first()
+    if summary is None:
         raise NotFound(f"User {user_id} not found within authorized project")
     return summary
 
