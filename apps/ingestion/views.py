@@ -14,6 +14,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.access import Access
 from apps.core.drf import TenantAPIView
 from apps.core.unicode import replace_lone_surrogates
 from apps.ingestion.batch_split import split_batch
@@ -227,13 +228,20 @@ class LegacyObjectView(WritePathView):
             self.rejected(request, "Invalid request data: expected a JSON object", payload)
             return _invalid("expected a JSON object")
         payload = dict(payload)
-        payload["id"] = payload.pop(id_field, None) or payload.get("id") or str(uuid.uuid4())
-        event = {"id": str(uuid.uuid4()), "type": event_type, "timestamp": timezone.now().isoformat(), "body": payload}
-        try:
-            outcome = ingest_batch(access=self.access, batch=[event])
-        except DatabaseError:
-            return unavailable_response()
-        return single_result(outcome, payload["id"])
+        payload["id"] = payload.pop(id_field, None) or payload.get("id")
+        return ingest_one(self.access, event_type, payload)
+
+
+def ingest_one(access: Access, event_type: str, body: dict[str, Any]) -> Response:
+    """A legacy single-object write as one event (an id made when the body has none): the stored
+    id, the event's error, or 503."""
+    body["id"] = body.get("id") or str(uuid.uuid4())
+    event = {"id": str(uuid.uuid4()), "type": event_type, "timestamp": timezone.now().isoformat(), "body": body}
+    try:
+        outcome = ingest_batch(access=access, batch=[event])
+    except DatabaseError:
+        return unavailable_response()
+    return single_result(outcome, body["id"])
 
 
 class OtelTracesView(WritePathView):
