@@ -37,6 +37,11 @@ def order_key(moment: datetime, *, update: bool, envelope_id: str, weak: bool = 
     return f"{'~' if weak else ''}{_stamp(moment)}|{'1' if update else '0'}|{envelope_id}"
 
 
+def is_update(key: str) -> bool:
+    """Whether an order key is an update's (its middle part, after the stamp, which has no '|')."""
+    return key.split("|", 2)[1] == "1"
+
+
 @lru_cache(maxsize=4096)
 def _stamp(moment: datetime) -> str:
     # A batch's events share few distinct moments (an OTLP request: one receive time for all).

@@ -29,7 +29,7 @@ from apps.costs.catalogue import model_matcher
 from apps.costs.engine import price_row
 from apps.ingestion.events import EntityEvent
 from apps.ingestion.merge import FIELDS, FIRST, apply_event, pack_state, unpack_state
-from apps.ingestion.normalize import order_key
+from apps.ingestion.normalize import is_update, order_key
 from apps.ingestion.tasks import enrich_observations
 from apps.scores.models import Score
 from apps.traces.models import Observation, Session, Trace
@@ -374,10 +374,12 @@ def _joined(ids: list[str]) -> str:
     return "\r".join(ids)
 
 
-def _stored_ids(project_id: str, ids: dict[type[models.Model], list[str]]) -> dict[type[models.Model], set[str]]:
+def _stored_ids(
+    project_id: str, ids: dict[type[models.Model], list[str]], prelude: str = ""
+) -> dict[type[models.Model], set[str]]:
     """Which of the ids have a stored row, per model, in one statement: one primary-key probe per
     id (a LIMITed sub-select is never flattened into a join, so stale statistics cannot turn it
-    into a scan of the project)."""
+    into a scan of the project). `prelude`: statements without results sent in the same round trip."""
     parts, params = [], []
     for index, (model, wanted) in enumerate(ids.items()):
         parts.append(
@@ -388,28 +390,51 @@ def _stored_ids(project_id: str, ids: dict[type[models.Model], list[str]]) -> di
     found: dict[type[models.Model], set[str]] = {model: set() for model in ids}
     models_ = list(ids)
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(prelude + " UNION ALL ".join(parts), params)
+        for _ in range(prelude.count(";")):
+            cursor.nextset()
         for index, entity_id in cursor.fetchall():
             found[models_[index]].add(entity_id)
     return found
 
 
-def _probe_batch(project_id: str, grouped: dict[str, dict[str, list[EntityEvent]]]) -> dict[str, Probe]:
-    """Before a direct write, ask once which ids of the batch exist: its observations, scores, and
-    every trace it names (its own trace events and its observations' traces)."""
-    traces = set(grouped.get("trace", {}))
-    for events in grouped.get("observation", {}).values():
-        for event in events:
-            trace_id = event.fields.get("trace_id") or event.weak_fields.get("trace_id")
-            if trace_id is not None:
-                traces.add(trace_id)
-    asked = {kind: sorted(grouped.get(kind, {})) for kind in ("observation", "score")}
-    asked["trace"] = sorted(traces)
-    asked = {kind: ids for kind, ids in asked.items() if ids}
+def _start_write(project_id: str, grouped: dict[str, dict[str, list[EntityEvent]]]) -> dict[str, Probe]:
+    """The write's first round trip (PostgreSQL): its transaction options and, before a direct
+    write, which ids of the batch exist: its scores, every trace it names (its own trace events and
+    its observations' traces), and its observations unless every one of their events is a create.
+
+    Creates name new ids almost always (an OTLP export sends each span once), so those are
+    assumed new without asking: the rare one that exists (a client resending after a timeout)
+    fails the direct COPY, and the write is redone the staging way, which merges it.
+    """
+    options = _local_options()
+    asked: dict[str, list[str]] = {}
+    assumed_new: list[str] = []
+    if _MODE.get().direct:
+        traces = set(grouped.get("trace", {}))
+        observations = grouped.get("observation", {})
+        for events in observations.values():
+            for event in events:
+                trace_id = event.fields.get("trace_id") or event.weak_fields.get("trace_id")
+                if trace_id is not None:
+                    traces.add(trace_id)
+        if any(is_update(e.key) for events in observations.values() for e in events):
+            asked["observation"] = sorted(observations)
+        else:
+            assumed_new = list(observations)
+        asked["score"] = sorted(grouped.get("score", {}))
+        asked["trace"] = sorted(traces)
+        asked = {kind: ids for kind, ids in asked.items() if ids}
     if not asked:
-        return {}
-    found = _stored_ids(project_id, {MODELS[kind]: ids for kind, ids in asked.items()})
-    return {kind: Probe(set(ids), found[MODELS[kind]]) for kind, ids in asked.items()}
+        with connection.cursor() as cursor:
+            cursor.execute(options)
+        probes = {}
+    else:
+        found = _stored_ids(project_id, {MODELS[kind]: ids for kind, ids in asked.items()}, prelude=options)
+        probes = {kind: Probe(set(ids), found[MODELS[kind]]) for kind, ids in asked.items()}
+    if assumed_new:
+        probes["observation"] = Probe(set(assumed_new))
+    return probes
 
 
 def _sqlite_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
@@ -639,19 +664,17 @@ def _lz4_available(alias: str) -> bool:
         return cursor.fetchone() is not None
 
 
-def _set_local_options() -> None:
-    """PostgreSQL options of the write transaction, in one statement.
+def _local_options() -> str:
+    """PostgreSQL options of the write transaction, as statements ending in ';'.
 
     Wait for a locked row at most INGESTION_LOCK_TIMEOUT_MS (the caller then answers 503 and the
     SDK retries), and compress large values with lz4 where the server has it: several times
     cheaper than the default pglz for rows of LLM text, read back identically.
     """
-    options = {"lock_timeout": str(int(settings.INGESTION_LOCK_TIMEOUT_MS))}
+    options = f"SET LOCAL lock_timeout = {int(settings.INGESTION_LOCK_TIMEOUT_MS)};"
     if _lz4_available(connection.alias):
-        options["default_toast_compression"] = "lz4"
-    calls = ", ".join(["set_config(%s, %s, true)"] * len(options))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {calls}", [value for pair in options.items() for value in pair])
+        options += " SET LOCAL default_toast_compression = lz4;"
+    return options
 
 
 def write_events(*, project_id: str, events: list[EntityEvent]) -> None:
@@ -686,9 +709,7 @@ def _write(project_id: str, events: list[EntityEvent]) -> None:
         if connection.vendor == "postgresql":
             state = _staging_state()
             state.update(used=set(), inherited=nested)
-            _set_local_options()
-            if _MODE.get().direct:
-                probes = _probe_batch(project_id, grouped)
+            probes = _start_write(project_id, grouped)
         merged = _merge_kind(
             "observation", project_id, grouped.get("observation", {}), now, None, probes.get("observation")
         )

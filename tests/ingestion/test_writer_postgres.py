@@ -7,6 +7,7 @@ import psycopg
 import pytest
 from django.db import connection, connections, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from apps.ingestion.events import decode_event
 from apps.ingestion.writer import write_events
@@ -169,3 +170,37 @@ def test_a_new_trace_is_written_once_with_its_aggregates_and_an_existing_one_is_
     assert str(trace.total_cost) == "3.623456789012"
     assert trace.start_time_min.isoformat() == "2026-11-28T12:00:00+00:00"
     assert trace.end_time_max.isoformat() == "2026-11-28T12:00:12+00:00"
+
+
+def _probe(queries) -> str:
+    """The write's first statement (its options, and the probe)."""
+    return next(q["sql"] for q in queries.captured_queries if "SET LOCAL" in q["sql"])
+
+
+def test_creates_are_assumed_new_and_a_create_for_a_stored_id_still_merges(tenant):
+    """A batch of creates does not ask whether its observations exist; one that does (a client
+    resending after a timeout) fails the direct insert and the write is redone, merging it."""
+
+    project_id = tenant.project.id
+    first = [
+        event("generation-create", {"id": "g1", "traceId": "t1", "output": "first", "startTime": iso(0)}, at=0),
+        event("span-create", {"id": "s1", "traceId": "t1", "startTime": iso(0)}, at=0),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        write_events(project_id=project_id, events=[decode_event(e, scores_only=False)[1] for e in first])
+    assert "traces_observation" not in _probe(queries)  # the probe asks only for traces
+
+    resent = [
+        event("generation-create", {"id": "g1", "traceId": "t1", "output": "second", "startTime": iso(0)}, at=5),
+        event("span-create", {"id": "s2", "traceId": "t1", "startTime": iso(1)}, at=5),
+    ]
+    write_events(project_id=project_id, events=[decode_event(e, scores_only=False)[1] for e in resent])
+    stored = dict(Observation.objects.filter(project_id=project_id).values_list("id", "output"))
+    assert stored == {"g1": "second", "s1": None, "s2": None}
+    assert Trace.objects.get(project_id=project_id, id="t1").observation_count == 3
+
+    update = [event("generation-update", {"id": "g1", "traceId": "t1", "output": "third"}, at=9)]
+    with CaptureQueriesContext(connection) as queries:
+        write_events(project_id=project_id, events=[decode_event(e, scores_only=False)[1] for e in update])
+    assert "traces_observation" in _probe(queries)  # an update asks first
+    assert Observation.objects.get(project_id=project_id, id="g1").output == "third"
