@@ -123,35 +123,53 @@ def send_all(args: tuple) -> list[float]:
     """One client: send every body sequentially on a keep-alive connection; return latencies (s)."""
     port, path, content_type, auth, bodies = args
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    latencies = []
-    for body in bodies:
-        refused_since = None
-        while True:
-            started = time.perf_counter()
-            connection.request("POST", path, body, {"Content-Type": content_type, "Authorization": auth})
-            response = connection.getresponse()
-            response.read()
-            if response.status in (429, 503):
-                # Retried like an SDK, but a server that refuses for a minute is broken, not busy.
-                refused_since = refused_since or started
-                if started - refused_since > 60:
-                    raise RuntimeError(f"{path}: HTTP {response.status} for 60 s")
-                time.sleep(0.05)
-                continue
-            if response.status >= 300 and response.status != 207:
-                raise RuntimeError(f"{path}: HTTP {response.status}")
-            latencies.append(time.perf_counter() - started)
-            break
+    latencies = [_send(connection, path, content_type, auth, body) for body in bodies]
     connection.close()
     return latencies
 
 
+def _send(connection: http.client.HTTPConnection, path: str, content_type: str, auth: str, body: bytes) -> float:
+    """POST one body until it is taken; its latency (s)."""
+    refused_since = None
+    while True:
+        started = time.perf_counter()
+        connection.request("POST", path, body, {"Content-Type": content_type, "Authorization": auth})
+        response = connection.getresponse()
+        response.read()
+        if response.status in (429, 503):
+            # Retried like an SDK, but a server that refuses for a minute is broken, not busy.
+            refused_since = refused_since or started
+            if started - refused_since > 60:
+                raise RuntimeError(f"{path}: HTTP {response.status} for 60 s")
+            time.sleep(0.05)
+            continue
+        if response.status >= 300 and response.status != 207:
+            raise RuntimeError(f"{path}: HTTP {response.status}")
+        return time.perf_counter() - started
+
+
+_CLIENT: dict = {}  # per client process: its connection and the request it sends
+
+
+def _start_client(port: int, path: str, content_type: str, auth: str, bodies: list[bytes]) -> None:
+    _CLIENT.update(
+        connection=http.client.HTTPConnection("127.0.0.1", port, timeout=120),
+        request=(path, content_type, auth),
+        bodies=bodies,
+    )
+
+
+def _send_one(index: int) -> float:
+    return _send(_CLIENT["connection"], *_CLIENT["request"], _CLIENT["bodies"][index])
+
+
 def run_clients(port: int, path: str, content_type: str, auth: str, bodies: list[bytes], clients: int):
-    shares = [bodies[i::clients] for i in range(clients)]
+    """`clients` processes, each taking the next body as soon as it has its answer (a shared queue,
+    as SDK exporters and ../shared/bench/otlp_load.py do: no client idles while others still send)."""
     started = time.perf_counter()
-    with multiprocessing.Pool(clients) as pool:
-        results = pool.map(send_all, [(port, path, content_type, auth, share) for share in shares])
-    return time.perf_counter() - started, [x for r in results for x in r]
+    with multiprocessing.Pool(clients, _start_client, (port, path, content_type, auth, bodies)) as pool:
+        latencies = list(pool.imap_unordered(_send_one, range(len(bodies))))
+    return time.perf_counter() - started, latencies
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -210,11 +228,12 @@ class CpuSplit:
         self.web, self.postgres, self.clients = (b - a for a, b in zip(self.start, end, strict=True))
 
     def _sample(self) -> tuple[float, float, float]:
-        children_usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # pool clients, once joined
+        # Clients: the pool's processes (once joined) and this process, which hands out the bodies.
+        clients = [resource.getrusage(who) for who in (resource.RUSAGE_CHILDREN, resource.RUSAGE_SELF)]
         return (
             cpu_seconds([self.web_pid, *children(self.web_pid)]),
             cpu_seconds(postgres_pids()),
-            children_usage.ru_utime + children_usage.ru_stime,
+            sum(usage.ru_utime + usage.ru_stime for usage in clients),
         )
 
     def per_hundred(self, items: int) -> str:
