@@ -5,7 +5,7 @@
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -17,8 +17,15 @@ logger = logging.getLogger("langops.ingestion")
 _BATCH = 200
 
 
-def enrich_pending(*, project_id: str, observation_ids: list[str] | None = None, limit: int = _BATCH) -> int:
-    """Tokenize and price pending observations of a project; returns how many were enriched."""
+def enrich_pending(
+    *,
+    project_id: str,
+    observation_ids: list[str] | None = None,
+    limit: int = _BATCH,
+    stale_before: datetime | None = None,
+) -> int:
+    """Tokenize and price pending observations of a project (those named, or those last written
+    before `stale_before`, or all); returns how many were enriched."""
     from apps.costs.catalogue import model_matcher
     from apps.costs.engine import price_row
     from apps.ingestion.writer import refresh_aggregates, update_rows
@@ -30,6 +37,8 @@ def enrich_pending(*, project_id: str, observation_ids: list[str] | None = None,
         )
         if observation_ids is not None:
             rows = rows.filter(id__in=observation_ids)
+        if stale_before is not None:
+            rows = rows.filter(updated_at__lt=stale_before)
         names = [f.attname for f in Observation._meta.concrete_fields]
         batch = list(rows.order_by("updated_at")[:limit].values(*names))
         if not batch:
@@ -50,7 +59,10 @@ def enrich_observations(*, project_id: str, observation_ids: list[str]) -> int:
 
 @task(queue="ingestion")
 def sweep_pending_enrichment() -> int:
-    """Enrich observations left pending longer than the grace period (lost or failed tasks)."""
+    """Enrich observations left pending longer than the grace period (lost or failed tasks).
+
+    Only those: newer ones still have their task coming, and a project that keeps ingesting would
+    otherwise keep this loop going for as long as it sends."""
     from apps.ingestion.health import beat
     from apps.traces.models import Observation
 
@@ -63,7 +75,7 @@ def sweep_pending_enrichment() -> int:
     )
     done = 0
     for project_id in list(projects):
-        while (count := enrich_pending(project_id=project_id)) > 0:
+        while (count := enrich_pending(project_id=project_id, stale_before=cutoff)) > 0:
             done += count
     if done:
         logger.info("sweeper enriched %s pending observations", done)

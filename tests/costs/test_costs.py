@@ -1,8 +1,10 @@
 """Usage and cost: model matching, pricing tiers, ingested cost precedence, price unknown, tokenizing."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from apps.costs.catalogue import sync_managed_models
 from apps.costs.models import ModelDefinition, PricingTier
@@ -116,6 +118,16 @@ def test_sweeper_redoes_what_a_lost_task_left_pending(tenant, api_client, settin
     _generation(tenant, api_client, model="gpt-4o", input="lost task", output="still priced")
     assert sweep_pending_enrichment() == 1
     assert Observation.objects.get(project_id=tenant.project.id, id="g").cost_status == "computed"
+
+
+def test_sweeper_leaves_observations_whose_task_is_still_due(tenant, api_client, settings):
+    settings.ENRICHMENT_GRACE_SECONDS = 60
+    _generation(tenant, api_client, id="old", model="gpt-4o", input="lost task")
+    _generation(tenant, api_client, id="new", model="gpt-4o", input="task on its way")
+    pending = Observation.objects.filter(project_id=tenant.project.id)
+    pending.filter(id="old").update(updated_at=timezone.now() - timedelta(minutes=5))
+    assert sweep_pending_enrichment() == 1
+    assert dict(pending.values_list("id", "cost_status")) == {"old": "computed", "new": "pending"}
 
 
 def test_tokenizer_uses_the_bundled_files_offline(tmp_path, monkeypatch):
