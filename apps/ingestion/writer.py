@@ -11,13 +11,12 @@ This module takes plain values (no request), so it can also run in a worker late
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -145,7 +144,19 @@ def _merge_rows(
     now: datetime,
     context: dict[str, Any],
 ) -> list[dict[str, Any]]:
-    rows = []
+    return list(_merged(kind, model, project_id, by_id, stored, now, context))
+
+
+def _merged(
+    kind: str,
+    model: type[models.Model],
+    project_id: str,
+    by_id: dict[str, list[EntityEvent]],
+    stored: dict[str, dict[str, Any]],
+    now: datetime,
+    context: dict[str, Any],
+) -> Iterator[dict[str, Any]]:
+    """Each id's merged row, one at a time (in the order of `by_id`)."""
     for entity_id, events in by_id.items():
         row = stored.get(entity_id)
         if row is None:
@@ -163,8 +174,7 @@ def _merge_rows(
             if moved_from is not None and moved_from != row["trace_id"]:
                 context.setdefault("moved_from", set()).add(moved_from)  # its aggregates change too
         _finish_row(kind, row, now, context)
-        rows.append(row)
-    return rows
+        yield row
 
 
 @dataclass
@@ -217,8 +227,15 @@ def _merge_kind(
         fresh = {i: e for i, e in by_id.items() if i not in stored_ids}
     else:
         fresh = by_id
-    candidates = _merge_rows(kind, model, project_id, fresh, {}, now, context)
-    inserted = _pg_insert(model, candidates)
+    # Merged while they are sent, in id order: the database stores the first rows while the
+    # last ones are still being merged and priced. Nothing may query the database while the COPY
+    # streams (the connection is busy with it), so the price list is fetched before.
+    if kind == "observation":
+        context["matcher"] = model_matcher(project_id)
+    candidates: list[dict[str, Any]] = []
+    in_order = {i: fresh[i] for i in sorted(fresh)}
+    stream = _kept(_merged(kind, model, project_id, in_order, {}, now, context), candidates)
+    inserted = _pg_insert(model, stream) if fresh else set()
     merged = [r for r in candidates if r["id"] in inserted]
     existing = {i: e for i, e in by_id.items() if i not in inserted}
     if existing:
@@ -317,7 +334,7 @@ def _refused_nul(exc: DataError) -> bool:
     return sqlstate in _NUL_REFUSED or (sqlstate is None and "(0x00)" in str(cause))
 
 
-def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: list[dict[str, Any]]) -> None:
+def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterable[dict[str, Any]]) -> None:
     """COPY rows into `target` (PostgreSQL), JSON as text (and without U+0000 when scrubbing);
     errors as Django's."""
     names, keys, json_at, other_at = _copy_layout(model)
@@ -340,24 +357,27 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: list[d
             copy.write_row(values)
 
 
-def _pg_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> set[str]:
-    """Insert rows whose id is new; returns the ids inserted (the others exist already).
+def _pg_insert(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> set[str]:
+    """Insert rows whose id is new, given in id order; returns the ids inserted (the others exist
+    already).
 
-    Direct mode COPYs the rows straight in (the caller left out ids it found stored; an id another
-    writer inserts meanwhile fails the COPY, and the write is redone the staging way). In id order:
-    two writers inserting the same new ids wait for each other, never deadlock.
+    Direct mode COPYs the rows straight in as they come (the caller left out ids it found stored;
+    an id another writer inserts meanwhile fails the COPY, and the write is redone the staging
+    way). In id order: two writers inserting the same new ids wait for each other, never deadlock.
     """
-    rows = sorted(rows, key=itemgetter("id"))
     if _MODE.get().direct:
-        if rows:
-            with connection.cursor() as cursor:
-                try:
-                    _copy_rows(cursor, model._meta.db_table, model, rows)
-                except IntegrityError as exc:
-                    if getattr(exc.__cause__, "sqlstate", None) == "23505":  # unique_violation
-                        raise _LostRace from exc
-                    raise
-        return {row["id"] for row in rows}
+        ids: set[str] = set()
+        with connection.cursor() as cursor:
+            try:
+                _copy_rows(cursor, model._meta.db_table, model, _noting_ids(rows, ids))
+            except IntegrityError as exc:
+                if getattr(exc.__cause__, "sqlstate", None) == "23505":  # unique_violation
+                    raise _LostRace from exc
+                raise
+        return ids
+    rows = list(rows)
+    if not rows:
+        return set()
     table, _columns_, names = _table(model)
     stage = _stage(model, rows)
     with connection.cursor() as cursor:
@@ -366,6 +386,19 @@ def _pg_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> set[str
             f"ON CONFLICT DO NOTHING RETURNING id"
         )
         return {r[0] for r in cursor.fetchall()}
+
+
+def _kept(rows: Iterable[dict[str, Any]], into: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The rows, each also appended to `into` as it passes."""
+    for row in rows:
+        into.append(row)
+        yield row
+
+
+def _noting_ids(rows: Iterable[dict[str, Any]], ids: set[str]) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        ids.add(row["id"])
+        yield row
 
 
 def _joined(ids: list[str]) -> str:
