@@ -135,18 +135,6 @@ def _load(model: type[models.Model], project_id: str, ids: list[str]) -> dict[st
     return stored
 
 
-def _merge_rows(
-    kind: str,
-    model: type[models.Model],
-    project_id: str,
-    by_id: dict[str, list[EntityEvent]],
-    stored: dict[str, dict[str, Any]],
-    now: datetime,
-    context: dict[str, Any],
-) -> list[dict[str, Any]]:
-    return list(_merged(kind, model, project_id, by_id, stored, now, context))
-
-
 def _merged(
     kind: str,
     model: type[models.Model],
@@ -216,7 +204,7 @@ def _merge_kind(
     context: dict[str, Any] = {"aggregates": aggregates} if aggregates else {}
     if connection.vendor != "postgresql":
         stored = _load(model, project_id, sorted(by_id))
-        rows = _merge_rows(kind, model, project_id, by_id, stored, now, context)
+        rows = list(_merged(kind, model, project_id, by_id, stored, now, context))
         _sqlite_insert(model, [r for r in rows if r["id"] not in stored])
         _sqlite_update(model, [r for r in rows if r["id"] in stored])
         return Merged(rows, {r["id"] for r in rows if r["id"] not in stored}, context.get("moved_from", set()))
@@ -241,7 +229,7 @@ def _merge_kind(
     if existing:
         # Rows that exist are locked (in id order, so writers never deadlock) and merged again.
         stored = _load(model, project_id, sorted(existing))
-        rows = _merge_rows(kind, model, project_id, existing, stored, now, context)
+        rows = list(_merged(kind, model, project_id, existing, stored, now, context))
         missing = [r["id"] for r in rows if r["id"] not in stored]
         if missing:  # deleted between the two statements: vanishingly rare, and worth a loud error
             raise RuntimeError(f"{len(missing)} {kind} rows vanished while merging")
