@@ -346,26 +346,24 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterab
 
 
 def _pg_insert(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> set[str]:
-    """Insert rows whose id is new, given in id order; returns the ids inserted (the others exist
-    already).
+    """Insert rows whose id is new, given in id order (at least one); returns the ids inserted (the
+    others exist already).
 
     Direct mode COPYs the rows straight in as they come (the caller left out ids it found stored;
     an id another writer inserts meanwhile fails the COPY, and the write is redone the staging
     way). In id order: two writers inserting the same new ids wait for each other, never deadlock.
     """
     if _MODE.get().direct:
-        ids: set[str] = set()
+        sent: list[dict[str, Any]] = []
         with connection.cursor() as cursor:
             try:
-                _copy_rows(cursor, model._meta.db_table, model, _noting_ids(rows, ids))
+                _copy_rows(cursor, model._meta.db_table, model, _kept(rows, sent))
             except IntegrityError as exc:
                 if getattr(exc.__cause__, "sqlstate", None) == "23505":  # unique_violation
                     raise _LostRace from exc
                 raise
-        return ids
+        return {row["id"] for row in sent}
     rows = list(rows)
-    if not rows:
-        return set()
     table, _columns_, names = _table(model)
     stage = _stage(model, rows)
     with connection.cursor() as cursor:
@@ -380,12 +378,6 @@ def _kept(rows: Iterable[dict[str, Any]], into: list[dict[str, Any]]) -> Iterato
     """The rows, each also appended to `into` as it passes."""
     for row in rows:
         into.append(row)
-        yield row
-
-
-def _noting_ids(rows: Iterable[dict[str, Any]], ids: set[str]) -> Iterator[dict[str, Any]]:
-    for row in rows:
-        ids.add(row["id"])
         yield row
 
 
