@@ -127,6 +127,34 @@ def apply_event(row: dict[str, Any], kind: str, fields: dict[str, Any], key: str
             row[name] = sorted(set(row.get(name) or []) | set(value))
 
 
+def apply_first_event(row: dict[str, Any], kind: str, fields: dict[str, Any], weak: dict[str, Any], key: str) -> None:
+    """`apply_event(fields, key)` then `apply_event(weak, "~" + key)` on a blank row (every column
+    its default, the merge state empty): the same row and state, without the registers'
+    comparisons, as every field wins there. Most rows are written once, by one event (an OTLP
+    span, a create). `weak` holds immutables only.
+    """
+    spec = FIELDS[kind]
+    state = row["merge_state"]
+    assert not state, "only for a blank row"
+    for name, value in fields.items():
+        policy = spec[name]
+        if policy == MAP:
+            if isinstance(value, dict):  # a blank row's map is empty ({} or None): nothing to merge
+                row[name] = dict(value)
+                for item in value:
+                    state[f"{name}.{item}"] = key
+        elif policy == UNION:
+            row[name] = sorted(set(value))
+        elif policy != NONEMPTY or not _empty(value):
+            row[name] = value
+            state[name] = key
+    weak_key = "~" + key
+    for name, value in weak.items():  # an immutable set by `fields` keeps that value
+        if name not in state:
+            row[name] = value
+            state[name] = weak_key
+
+
 def pack_state(state: dict[str, Any]) -> dict[str, Any]:
     """The stored form of a merge state: {order key: [fields it set]} (a stored form is kept)."""
     if not state or not isinstance(next(iter(state.values())), str):

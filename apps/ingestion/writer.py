@@ -27,7 +27,7 @@ from django.utils import timezone
 from apps.costs.catalogue import model_matcher
 from apps.costs.engine import price_row
 from apps.ingestion.events import EntityEvent
-from apps.ingestion.merge import FIELDS, FIRST, apply_event, pack_state, unpack_state
+from apps.ingestion.merge import FIELDS, FIRST, apply_event, apply_first_event, pack_state, unpack_state
 from apps.ingestion.normalize import is_update, order_key
 from apps.ingestion.tasks import enrich_observations
 from apps.scores.models import Score
@@ -149,7 +149,10 @@ def _merged(
         row = stored.get(entity_id)
         if row is None:
             row = _blank_row(model, project_id, entity_id, now)
-            _apply(kind, row, events)
+            if len(events) == 1:  # the usual case: a new row, written by one event
+                apply_first_event(row, kind, events[0].fields, events[0].weak_fields, events[0].key)
+            else:
+                _apply(kind, row, events)
             row.update(context.get("aggregates", {}).get(entity_id, ()))
         elif kind == "trace":
             searched = [row[name] for name in _SEARCHED]
