@@ -14,7 +14,7 @@ from typing import Any, Literal
 import msgspec
 
 from apps.costs.usage import cost_details_from, provided_usage
-from apps.ingestion.normalize import environment, order_key, valid_id
+from apps.ingestion.normalize import aware, environment, order_key, valid_id
 
 Level = Literal["DEBUG", "DEFAULT", "WARNING", "ERROR"]
 OBSERVATION_TYPES = {
@@ -136,6 +136,12 @@ def _metadata(value: Any) -> dict[str, Any]:
     return {"metadata": value}
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time as sent, in UTC. One without an offset is taken as UTC, so that times with and without
+    offsets in one batch compare (they once failed the whole request)."""
+    return aware(moment) if moment is not None else None
+
+
 def _present(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
@@ -144,7 +150,7 @@ def _trace_event(envelope: Envelope, body: TraceBody) -> EntityEvent:
     key = order_key(envelope.timestamp, update=False, envelope_id=envelope.id)
     event = EntityEvent("trace", _body_id(body.id, envelope), key, envelope.id)
     event.fields = _present(
-        timestamp=body.timestamp,
+        timestamp=_utc(body.timestamp),
         name=body.name[:1000] if body.name else body.name,
         external_id=body.externalId,
         input=body.input,
@@ -159,7 +165,7 @@ def _trace_event(envelope: Envelope, body: TraceBody) -> EntityEvent:
         metadata=_metadata(body.metadata) or None,
     )
     if body.timestamp is None:
-        event.weak_fields["timestamp"] = envelope.timestamp
+        event.weak_fields["timestamp"] = _utc(envelope.timestamp)
     if body.environment is None:
         event.weak_fields["environment"] = "default"
     return event
@@ -180,9 +186,9 @@ def _observation_event(envelope: Envelope, body: ObservationBody, obs_type: str,
     event.fields = _present(
         trace_id=body.traceId,
         name=body.name,
-        start_time=body.startTime,
-        end_time=body.endTime,
-        completion_start_time=body.completionStartTime,
+        start_time=_utc(body.startTime),
+        end_time=_utc(body.endTime),
+        completion_start_time=_utc(body.completionStartTime),
         level=body.level,
         status_message=body.statusMessage,
         parent_observation_id=body.parentObservationId,
@@ -204,7 +210,7 @@ def _observation_event(envelope: Envelope, body: ObservationBody, obs_type: str,
     else:
         event.weak_fields["type"] = obs_type
     if body.startTime is None:
-        event.weak_fields["start_time"] = envelope.timestamp
+        event.weak_fields["start_time"] = _utc(envelope.timestamp)
     if body.environment is None:
         event.weak_fields["environment"] = "default"
     if body.traceId is None:
@@ -232,7 +238,7 @@ def _score_event(envelope: Envelope, body: ScoreBody) -> EntityEvent:
     key = order_key(envelope.timestamp, update=False, envelope_id=envelope.id)
     event = EntityEvent("score", _body_id(body.id, envelope), key, envelope.id)
     event.fields = _present(
-        timestamp=body.timestamp or envelope.timestamp,
+        timestamp=_utc(body.timestamp or envelope.timestamp),
         name=body.name,
         value=value,
         string_value=string_value,

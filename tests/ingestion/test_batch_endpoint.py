@@ -347,3 +347,24 @@ def test_lone_surrogates_are_replaced_on_the_scores_and_legacy_routes_too(tenant
     )
     assert response.status_code == 200
     assert Trace.objects.get(project_id=tenant.project.id, id="legacy").name == "x\ufffd"
+
+
+def test_times_without_an_offset_are_utc_beside_times_with_one(tenant, api_client):
+    # A naive time beside an aware one once failed the whole request (they did not compare).
+    batch = [
+        event(
+            "span-create",
+            {"id": "o1", "traceId": "t1", "startTime": "2026-11-28T12:00:00", "endTime": "2026-11-28T12:00:01Z"},
+        ),
+        event("span-create", {"id": "o2", "traceId": "t1", "startTime": "2026-11-28T21:00:00.5+09:00"}),
+        event("score-create", {"name": "s", "value": 1, "traceId": "t1", "timestamp": "2026-11-28T12:00:02"}),
+    ]
+    batch[1]["timestamp"] = "2026-11-28T12:00:00"  # the envelope's own time, naive too
+    response = post_batch(api_client, tenant.project_key.header, batch)
+    assert response.status_code == 207 and not response.json()["errors"]
+    first, second = Observation.objects.order_by("id")
+    assert first.start_time.isoformat() == "2026-11-28T12:00:00+00:00"
+    assert (second.start_time - first.start_time).total_seconds() == 0.5
+    trace = Trace.objects.get(id="t1")
+    assert trace.timestamp == first.start_time and trace.end_time_max == first.end_time
+    assert Score.objects.get().timestamp.isoformat() == "2026-11-28T12:00:02+00:00"
