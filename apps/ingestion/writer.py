@@ -20,9 +20,12 @@ from functools import cache
 from typing import Any
 
 import msgspec
+import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DataError, IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from apps.costs.catalogue import model_matcher
 from apps.costs.engine import price_row
@@ -249,13 +252,16 @@ def _merge_kind(
 _JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
-def _json_plain(value: Any) -> str:
-    return msgspec.json.encode(value, enc_hook=str).decode()
-
-
 def _json_text(value: Any) -> str:
-    text = _json_plain(value)
+    text = msgspec.json.encode(value, enc_hook=str).decode()
     return _JSON_NUL.sub(r"\1", text) if "\\u0000" in text else text
+
+
+_json_bytes = msgspec.json.Encoder(enc_hook=str).encode
+
+
+def _json_scrubbed_bytes(value: Any) -> bytes:
+    return _json_text(value).encode()
 
 
 def _text(value: Any) -> Any:
@@ -284,13 +290,54 @@ def _table(model: type[models.Model]) -> tuple[str, list[models.Field], list[str
     return model._meta.db_table, columns, [connection.ops.quote_name(c.column) for c in columns]
 
 
+# The PostgreSQL type of each kind of written column: COPY sends rows in the binary format, which
+# psycopg writes without escaping text, about a quarter less client CPU than the text format.
+# Values are dumped as these types, so each must fit its column: every integer written is bounded
+# where it is made (token counts as BIGINT, prompt versions below 2**31, counts of a trace's rows).
+_PG_TYPES = {
+    "CharField": "text",  # varchar(n) reads the text format, and checks its length as for text
+    "TextField": "text",
+    "DateTimeField": "timestamptz",
+    "JSONField": "jsonb",
+    "DecimalField": "numeric",
+    "BooleanField": "bool",
+    "IntegerField": "int4",
+    "BigIntegerField": "int8",
+    "SmallIntegerField": "int2",
+    "FloatField": "float8",
+}
+
+
+class _EncodedJsonb(Dumper):
+    """jsonb in binary COPY from JSON already encoded as bytes: the format's version byte, then the text."""
+
+    format = Format.BINARY
+    oid = psycopg.adapters.types["jsonb"].oid
+
+    def dump(self, obj: bytes) -> bytes:
+        return b"\x01" + obj
+
+
+@dataclass(frozen=True)
+class _CopyLayout:
+    columns: str  # the quoted column list
+    keys: tuple[str, ...]  # the row keys in column order
+    types: tuple[str, ...]  # their PostgreSQL types
+    json_at: tuple[int, ...]  # positions of JSON columns
+    other_at: tuple[int, ...]  # the other positions
+
+
 @cache
-def _copy_layout(model: type[models.Model]) -> tuple[str, tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
-    """For COPY: the column list, the row keys in column order, and which positions hold JSON."""
+def _copy_layout(model: type[models.Model]) -> _CopyLayout:
     _name, columns, names = _table(model)
     json_at = tuple(i for i, c in enumerate(columns) if isinstance(c, models.JSONField))
-    other_at = tuple(i for i in range(len(columns)) if i not in json_at)
-    return ", ".join(names), tuple(c.attname for c in columns), json_at, other_at
+    return _CopyLayout(
+        columns=", ".join(names),
+        keys=tuple(c.attname for c in columns),
+        types=tuple(_PG_TYPES[c.get_internal_type()] for c in columns),
+        json_at=json_at,
+        other_at=tuple(i for i in range(len(columns)) if i not in json_at),
+    )
 
 
 @dataclass(frozen=True)
@@ -326,15 +373,20 @@ def _refused_nul(exc: DataError) -> bool:
 
 
 def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterable[dict[str, Any]]) -> None:
-    """COPY rows into `target` (PostgreSQL), JSON as text (and without U+0000 when scrubbing);
-    errors as Django's."""
-    names, keys, json_at, other_at = _copy_layout(model)
+    """COPY rows into `target` (PostgreSQL) in the binary format, JSON encoded here (and without
+    U+0000 when scrubbing); errors as Django's."""
+    layout = _copy_layout(model)
+    keys, json_at, other_at = layout.keys, layout.json_at, layout.other_at
     state_at = keys.index("merge_state")
     scrub = _MODE.get().scrub
-    encode = _json_text if scrub else _json_plain
+    encode = _json_scrubbed_bytes if scrub else _json_bytes
     if not scrub:
         other_at = ()
-    with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+    raw = cursor.cursor
+    raw.adapters.register_dumper(None, _EncodedJsonb)  # this cursor's jsonb, by type only
+    statement = f"COPY {target} ({layout.columns}) FROM STDIN (FORMAT BINARY)"
+    with connection.wrap_database_errors, raw.copy(statement) as copy:
+        copy.set_types(layout.types)
         for row in rows:
             values = [row[key] for key in keys]
             values[state_at] = pack_state(values[state_at])
@@ -345,7 +397,10 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterab
                 value = values[i]
                 if isinstance(value, str) and "\x00" in value:
                     values[i] = value.replace("\x00", "")
-            copy.write_row(values)
+            try:
+                copy.write_row(values)
+            except OverflowError as exc:  # an integer its column cannot hold, as the server would refuse it
+                raise DataError(f"integer out of range: {exc}") from exc
 
 
 def _pg_insert(model: type[models.Model], rows: Iterable[dict[str, Any]]) -> set[str]:

@@ -5,11 +5,13 @@ import time
 
 import psycopg
 import pytest
-from django.db import connection, connections, transaction
+from django.db import DataError, connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from apps.ingestion.events import decode_event
+from apps.ingestion.events import EntityEvent, decode_event
+from apps.ingestion.normalize import order_key
 from apps.ingestion.writer import write_events
 from apps.traces.models import Observation, Trace
 from tests.ingestion.helpers import event, iso, post_batch
@@ -204,3 +206,14 @@ def test_creates_are_assumed_new_and_a_create_for_a_stored_id_still_merges(tenan
         write_events(project_id=project_id, events=[decode_event(e, scores_only=False)[1] for e in update])
     assert "traces_observation" in _probe(queries)  # an update asks first
     assert Observation.objects.get(project_id=project_id, id="g1").output == "third"
+
+
+def test_an_integer_its_column_cannot_hold_is_a_data_error_and_writes_nothing(tenant):
+    # Rows go to PostgreSQL in COPY's binary format, dumped by psycopg: a value past BIGINT is
+    # refused as the server would refuse its text, a DataError the endpoints reject per event.
+    key = order_key(timezone.now(), update=False, envelope_id="e1")
+    fields = {"trace_id": "t-big", "provided_usage_details": {"input": 2**64}}
+    with pytest.raises(DataError, match="out of range"):
+        write_events(project_id=tenant.project.id, events=[EntityEvent("observation", "o-big", key, "e1", fields)])
+    assert not Observation.objects.filter(project_id=tenant.project.id).exists()
+    assert not Trace.objects.filter(project_id=tenant.project.id).exists()
