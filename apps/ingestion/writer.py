@@ -11,12 +11,13 @@ This module takes plain values (no request), so it can also run in a worker late
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import msgspec
@@ -325,6 +326,7 @@ class _CopyLayout:
     types: tuple[str, ...]  # their PostgreSQL types
     json_at: tuple[int, ...]  # positions of JSON columns
     other_at: tuple[int, ...]  # the other positions
+    in_order: Callable[[dict[str, Any]], tuple]  # a row's values in column order
 
 
 @cache
@@ -337,6 +339,7 @@ def _copy_layout(model: type[models.Model]) -> _CopyLayout:
         types=tuple(_PG_TYPES[c.get_internal_type()] for c in columns),
         json_at=json_at,
         other_at=tuple(i for i in range(len(columns)) if i not in json_at),
+        in_order=itemgetter(*(c.attname for c in columns)),
     )
 
 
@@ -376,8 +379,8 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterab
     """COPY rows into `target` (PostgreSQL) in the binary format, JSON encoded here (and without
     U+0000 when scrubbing); errors as Django's."""
     layout = _copy_layout(model)
-    keys, json_at, other_at = layout.keys, layout.json_at, layout.other_at
-    state_at = keys.index("merge_state")
+    json_at, other_at, state_at = layout.json_at, layout.other_at, layout.keys.index("merge_state")
+    in_order = layout.in_order
     scrub = _MODE.get().scrub
     encode = _json_scrubbed_bytes if scrub else _json_bytes
     if not scrub:
@@ -388,7 +391,7 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterab
     with connection.wrap_database_errors, raw.copy(statement) as copy:
         copy.set_types(layout.types)
         for row in rows:
-            values = [row[key] for key in keys]
+            values = list(in_order(row))
             values[state_at] = pack_state(values[state_at])
             for i in json_at:
                 if values[i] is not None:
