@@ -25,6 +25,11 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
+# Well-formed times with and without offsets, and at the start of the range; `times` adds a bare date.
+valid_times = st.sampled_from(
+    ["2026-11-28T12:00:00Z", "2026-11-28T12:00:00", "2026-11-28T21:00:00.5+09:00", "0001-01-01T00:00:00"]
+)
+times = valid_times | st.just("2026-11-28")
 event_types = st.sampled_from(
     [
         "trace-create",
@@ -46,7 +51,7 @@ raw_events = st.fixed_dictionaries(
     optional={
         "id": st.one_of(st.text(max_size=20), st.integers(), st.none()),
         "type": event_types,
-        "timestamp": st.one_of(st.just("2026-11-28T12:00:00Z"), st.text(max_size=30), st.integers()),
+        "timestamp": st.one_of(times, st.text(max_size=30), st.integers()),
         "body": st.one_of(
             st.dictionaries(
                 st.sampled_from(
@@ -74,7 +79,7 @@ raw_events = st.fixed_dictionaries(
                         "timestamp",
                     ]
                 ),
-                json_values,
+                json_values | times,
                 max_size=8,
             ),
             json_values,
@@ -98,6 +103,39 @@ def test_random_events_never_5xx_and_valid_ones_survive(batch, tenant, api_clien
     assert {"id": valid["id"], "status": 201} in body["successes"]
     assert len(body["successes"]) + len(body["errors"]) <= len(batch) + 1
     assert Trace.objects.filter(project_id=tenant.project.id, id=marker).exists()
+
+
+@FUZZ
+@given(
+    batch=st.lists(
+        st.tuples(
+            st.sampled_from(["span-create", "generation-create", "span-update", "trace-create", "score-create"]),
+            st.sampled_from(["o1", "o2", "o3"]),
+            st.fixed_dictionaries(
+                {}, optional={"startTime": valid_times, "endTime": valid_times, "completionStartTime": valid_times}
+            ),
+            st.one_of(st.none(), valid_times),
+            valid_times,
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_times_of_every_form_in_one_batch_are_all_stored(batch, tenant, api_client):
+    # Well-formed times with and without offsets, mixed in one batch, once failed it whole (a
+    # naive time and an aware one do not compare): every event is stored, whatever their mix.
+    events = []
+    for kind, entity_id, fields, body_time, envelope_time in batch:
+        if kind == "trace-create":
+            body = {"id": "t1", "timestamp": body_time}
+        elif kind == "score-create":
+            body = {"name": "s", "value": 1, "traceId": "t1", "timestamp": body_time}
+        else:
+            body = {"id": entity_id, "traceId": "t1", **fields}
+        events.append({**event(kind, body), "timestamp": envelope_time})
+    response = _post(api_client, tenant.project_key.header, json.dumps({"batch": events}).encode())
+    assert response.status_code == 207, response.content
+    assert response.json()["errors"] == []
 
 
 @FUZZ
