@@ -97,9 +97,15 @@ def _group(events: Iterable[EntityEvent]) -> dict[str, dict[str, list[EntityEven
     return grouped
 
 
-def _apply(kind: str, row: dict[str, Any], events: list[EntityEvent]) -> None:
+def _apply(kind: str, row: dict[str, Any], events: list[EntityEvent], *, blank: bool = False) -> None:
+    """Apply events in key order; on a `blank` row (new, every column its default) the first one
+    takes its fields without the registers' comparisons, as every field wins there."""
     spec = FIELDS[kind]
-    for event in sorted(events, key=lambda e: e.key):
+    ordered = sorted(events, key=lambda e: e.key) if len(events) > 1 else events
+    if blank:
+        first, *ordered = ordered
+        apply_first_event(row, kind, first.fields, first.weak_fields, first.key)
+    for event in ordered:
         apply_event(row, kind, event.fields, event.key)
         if event.weak_fields:
             assert all(spec[name] == FIRST for name in event.weak_fields), "weak values are only for immutables"
@@ -153,10 +159,7 @@ def _merged(
         row = stored.get(entity_id)
         if row is None:
             row = _blank_row(model, project_id, entity_id, now)
-            if len(events) == 1:  # the usual case: a new row, written by one event
-                apply_first_event(row, kind, events[0].fields, events[0].weak_fields, events[0].key)
-            else:
-                _apply(kind, row, events)
+            _apply(kind, row, events, blank=True)
             row.update(context.get("aggregates", {}).get(entity_id, ()))
         elif kind == "trace":
             searched = [row[name] for name in _SEARCHED]
@@ -323,7 +326,7 @@ class _EncodedJsonb(Dumper):
 class _CopyLayout:
     columns: str  # the quoted column list
     keys: tuple[str, ...]  # the row keys in column order
-    types: tuple[str, ...]  # their PostgreSQL types
+    types: tuple[int, ...]  # their PostgreSQL types (oids: psycopg looks names up on every COPY)
     json_at: tuple[int, ...]  # positions of JSON columns
     other_at: tuple[int, ...]  # the other positions
     in_order: Callable[[dict[str, Any]], tuple]  # a row's values in column order
@@ -336,7 +339,7 @@ def _copy_layout(model: type[models.Model]) -> _CopyLayout:
     return _CopyLayout(
         columns=", ".join(names),
         keys=tuple(c.attname for c in columns),
-        types=tuple(_PG_TYPES[c.get_internal_type()] for c in columns),
+        types=tuple(psycopg.adapters.types[_PG_TYPES[c.get_internal_type()]].oid for c in columns),
         json_at=json_at,
         other_at=tuple(i for i in range(len(columns)) if i not in json_at),
         in_order=itemgetter(*(c.attname for c in columns)),

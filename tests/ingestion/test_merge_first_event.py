@@ -1,4 +1,5 @@
-"""`apply_first_event` is `apply_event` on a blank row, field for field and register for register."""
+"""`apply_first_event` is `apply_event` on a blank row, field for field and register for register;
+the writer's `_apply(blank=True)` is the general path."""
 
 import copy
 
@@ -7,8 +8,9 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from apps.ingestion.events import EntityEvent
 from apps.ingestion.merge import FIELDS, FIRST, MAP, UNION, apply_event, apply_first_event, pack_state
-from apps.ingestion.writer import MODELS, _blank_row
+from apps.ingestion.writer import MODELS, _apply, _blank_row
 
 pytestmark = pytest.mark.core
 
@@ -47,5 +49,23 @@ def test_first_event_on_a_blank_row_equals_the_general_merge(event, key):
     if weak:
         apply_event(general, kind, dict(weak), "~" + key)
     apply_first_event(fast, kind, copy.deepcopy(fields), dict(weak), key)
+    assert fast == general
+    assert list(pack_state(fast["merge_state"]).items()) == list(pack_state(general["merge_state"]).items())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_event(), min_size=1, max_size=4), st.permutations(range(4)))
+def test_several_events_on_a_blank_row_merge_as_the_general_path(drawn, order):
+    # The writer's new rows: the earliest event through the fast path, the rest as always.
+    kind = drawn[0][0]
+    events = [
+        EntityEvent(kind, "id1", f"2026-11-28T12:00:0{order[i]}.000000|0|e{i}", f"e{i}", fields, weak)
+        for i, (other_kind, fields, weak) in enumerate(drawn)
+        if other_kind == kind
+    ]
+    blank = _blank_row(MODELS[kind], "p1", "id1", timezone.now())
+    general, fast = copy.deepcopy(blank), copy.deepcopy(blank)
+    _apply(kind, general, copy.deepcopy(events))
+    _apply(kind, fast, copy.deepcopy(events), blank=True)
     assert fast == general
     assert list(pack_state(fast["merge_state"]).items()) == list(pack_state(general["merge_state"]).items())
