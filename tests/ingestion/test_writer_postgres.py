@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.ingestion.events import EntityEvent, decode_event
 from apps.ingestion.normalize import order_key
 from apps.ingestion.writer import write_events
+from apps.scores.models import Score
 from apps.traces.models import Observation, Trace
 from tests.ingestion.helpers import event, iso, post_batch
 
@@ -217,3 +218,52 @@ def test_an_integer_its_column_cannot_hold_is_a_data_error_and_writes_nothing(te
         write_events(project_id=tenant.project.id, events=[EntityEvent("observation", "o-big", key, "e1", fields)])
     assert not Observation.objects.filter(project_id=tenant.project.id).exists()
     assert not Trace.objects.filter(project_id=tenant.project.id).exists()
+
+
+def test_every_column_type_round_trips_through_the_binary_copy(tenant):
+    """Values of every written column type come back as they were sent, through the direct insert
+    and through staging (the second write merges into the stored rows)."""
+    project_id = tenant.project.id
+    text = "日本語 ✓ emoji 🚀 tab\tnewline\nquote' backslash\\ "
+    metadata = {"nested": {"list": [1, 2.5, None, True, "ü"]}, "empty": {}, "big": 2**62}
+    batch = [
+        event(
+            "trace-create",
+            {"id": "t-rt", "name": text, "tags": ["b", "a"], "public": True, "metadata": metadata, "sessionId": "s-rt"},
+        ),
+        event(
+            "generation-create",
+            {
+                "id": "g-rt",
+                "traceId": "t-rt",
+                "name": text,
+                "startTime": "2026-11-28T12:00:00.123456Z",
+                "endTime": "2026-11-28T21:00:01.654321+09:00",
+                "input": [{"role": "user", "content": text}],
+                "output": "plain string output",
+                "metadata": metadata,
+                "model": "gpt-4o",
+                "usageDetails": {"input": 10**12, "output": 7},
+                "costDetails": {"input": 0.000000123456789123, "output": 12345.5},
+                "promptName": "p",
+                "promptVersion": 2**31 - 1,
+                "level": "WARNING",
+            },
+        ),
+        event("score-create", {"id": "sc-rt", "name": "q", "value": 0.1 + 0.2, "traceId": "t-rt", "comment": text}),
+    ]
+    for round_ in (0, 1):  # 1: every id is stored, so the rows go through staging and merge
+        write_events(project_id=project_id, events=[decode_event(e, scores_only=False)[1] for e in batch])
+        generation = Observation.objects.get(project_id=project_id, id="g-rt")
+        assert generation.name == text and generation.level == "WARNING" and generation.prompt_version == 2**31 - 1
+        assert generation.start_time.isoformat() == "2026-11-28T12:00:00.123456+00:00"
+        assert generation.end_time.isoformat() == "2026-11-28T12:00:01.654321+00:00"
+        assert generation.input == [{"role": "user", "content": text}] and generation.output == "plain string output"
+        assert generation.metadata == metadata
+        assert (generation.input_tokens, generation.output_tokens, generation.total_tokens) == (10**12, 7, 10**12 + 7)
+        assert str(generation.total_cost) == "12345.500000123457"  # numeric(24, 12) rounds, as it did for text
+        trace = Trace.objects.get(project_id=project_id, id="t-rt")
+        assert (trace.name, trace.tags, trace.public, trace.metadata) == (text, ["a", "b"], True, metadata)
+        assert trace.total_cost == generation.total_cost and trace.level_max == 2 and trace.observation_count == 1
+        score = Score.objects.get(project_id=project_id, id="sc-rt")
+        assert score.value == 0.1 + 0.2 and score.comment == text, round_
