@@ -10,6 +10,7 @@ This module takes plain values (no request), so it can also run in a worker late
 """
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
@@ -261,7 +262,16 @@ def _json_text(value: Any) -> str:
     return _JSON_NUL.sub(r"\1", text) if "\\u0000" in text else text
 
 
-_json_bytes = msgspec.json.Encoder(enc_hook=str).encode
+_local = threading.local()
+
+
+def _json_encoder() -> msgspec.json.Encoder:
+    """This thread's JSON encoder. An Encoder reuses its output buffer from call to call, so it is
+    never shared between threads: a call that runs Python code (the enc_hook) may yield to another."""
+    encoder = getattr(_local, "json_encoder", None)
+    if encoder is None:
+        encoder = _local.json_encoder = msgspec.json.Encoder(enc_hook=str)
+    return encoder
 
 
 def _json_scrubbed_bytes(value: Any) -> bytes:
@@ -385,7 +395,7 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterab
     json_at, other_at, state_at = layout.json_at, layout.other_at, layout.keys.index("merge_state")
     in_order = layout.in_order
     scrub = _MODE.get().scrub
-    encode = _json_scrubbed_bytes if scrub else _json_bytes
+    encode = _json_scrubbed_bytes if scrub else _json_encoder().encode
     if not scrub:
         other_at = ()
     raw = cursor.cursor
