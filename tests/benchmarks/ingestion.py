@@ -6,7 +6,8 @@ On PostgreSQL (127.0.0.1:5432, a scratch database it creates) with gunicorn, a C
 the database on this machine, in one run:
   (a) the PostgreSQL floor: COPY into a staging table plus one upsert of observation-shaped rows,
       from one Python process (no HTTP, no parsing, no merging), 1,000 rows per transaction; the
-      median of three runs (and, for context, the same with 100 rows, one request's worth);
+      median of three runs, made before, between and after the endpoint phases (and, for
+      context, the same with 100 rows, one request's worth);
   (b) LangOps end to end (acknowledged = committed = queryable) with ~1.8 KB LLM spans from N
       concurrent clients, through OTLP (protobuf) and through the batch endpoint;
   (c) latency p50/p99 of one 100-span request at idle and under saturation;
@@ -345,9 +346,10 @@ def main() -> None:
     span_bytes = sum(map(len, otlp)) / options.spans
     event_bytes = sum(map(len, batch)) / options.spans
 
-    # The floor moves by a fifth from run to run on a shared machine: the median of three.
-    floor_runs = sorted(floor(options.spans) for _ in range(3))
-    floor_rate = floor_runs[1]
+    # The machine's speed drifts by a fifth or more within minutes: the floor is measured before,
+    # between and after the two endpoint phases, and the median of the three is the one the ratios
+    # use, so that it comes from the same minutes as what it is compared with.
+    floor_runs = [floor(options.spans)]
     # For context, not the target: the same with one request's worth of rows per transaction.
     request_floor = sorted(floor(options.spans, 100) for _ in range(3))[1]
 
@@ -412,12 +414,14 @@ def main() -> None:
             )
         otlp_spans = (len(otlp) - warm - 40) * 100
         stored = Observation.objects.filter(project_id=project.id).count() - before
+        floor_runs.append(floor(options.spans))  # web and worker idle meanwhile
         with CpuSplit(web.pid) as batch_cpu:
             batch_time, batch_latencies = run_clients(
                 options.port, batch_path, "application/json", auth, batch, options.clients
             )
         batch_events = len(batch) * 100
         stored_batch = Observation.objects.filter(project_id=project.id).count() - before - stored
+        floor_runs.append(floor(options.spans))
         web_rss = [peak_rss_mb(p) for p in [web.pid, *children(web.pid)]]
         worker_rss = [peak_rss_mb(p) for p in [worker.pid, *children(worker.pid)]]
     finally:
@@ -426,6 +430,7 @@ def main() -> None:
         web.wait()
         worker.wait()
 
+    floor_rate = statistics.median(floor_runs)
     print()
     print(
         f"Machine: {os.cpu_count()} cores; web: gunicorn {options.web_workers} workers x {options.threads} threads;"
@@ -433,7 +438,7 @@ def main() -> None:
     )
     print(
         f"(a) PostgreSQL floor, COPY + upsert, one process:   {floor_rate:10,.0f} rows/s "
-        f"(median of {', '.join(f'{r:,.0f}' for r in floor_runs)}; 1,000 rows per transaction)"
+        f"(median of {', '.join(f'{r:,.0f}' for r in floor_runs)}: before, between, after; 1,000 rows per transaction)"
     )
     print(
         f"    the same, 100 rows per transaction:          {request_floor:10,.0f} rows/s "
