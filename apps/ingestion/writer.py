@@ -228,7 +228,8 @@ def _merge_kind(
         fresh = by_id
     # Merged while they are sent, in id order: the database stores the first rows while the
     # last ones are still being merged and priced. Nothing may query the database while the COPY
-    # streams (the connection is busy with it), so the price list is fetched before.
+    # streams (the connection is busy with it; `_copy_rows` makes such a query fail at once), so
+    # the price list is fetched before.
     if kind == "observation":
         context["matcher"] = model_matcher(project_id)
     candidates: list[dict[str, Any]] = []
@@ -388,6 +389,12 @@ def _refused_nul(exc: DataError) -> bool:
     return sqlstate in _NUL_REFUSED or (sqlstate is None and "(0x00)" in str(cause))
 
 
+def _no_query_while_copying(*_args: Any) -> None:
+    """Django execute wrapper for the time a COPY streams rows that are still being made: the
+    connection is busy with the COPY, and a query there would wait for itself for ever."""
+    raise RuntimeError("query made while a COPY streams rows; fetch what the rows need before the stream")
+
+
 def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterable[dict[str, Any]]) -> None:
     """COPY rows into `target` (PostgreSQL) in the binary format, JSON encoded here (and without
     U+0000 when scrubbing); errors as Django's."""
@@ -401,7 +408,11 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterab
     raw = cursor.cursor
     raw.adapters.register_dumper(None, _EncodedJsonb)  # this cursor's jsonb, by type only
     statement = f"COPY {target} ({layout.columns}) FROM STDIN (FORMAT BINARY)"
-    with connection.wrap_database_errors, raw.copy(statement) as copy:
+    with (
+        connection.wrap_database_errors,
+        connection.execute_wrapper(_no_query_while_copying),
+        raw.copy(statement) as copy,
+    ):
         copy.set_types(layout.types)
         for row in rows:
             values = list(in_order(row))

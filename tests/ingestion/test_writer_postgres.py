@@ -267,3 +267,25 @@ def test_every_column_type_round_trips_through_the_binary_copy(tenant):
         assert trace.total_cost == generation.total_cost and trace.level_max == 2 and trace.observation_count == 1
         score = Score.objects.get(project_id=project_id, id="sc-rt")
         assert score.value == 0.1 + 0.2 and score.comment == text, round_
+
+
+def test_a_query_while_the_copy_streams_fails_at_once_instead_of_waiting_for_itself(tenant, monkeypatch):
+    # Rows are merged and priced while the COPY sends them; the connection is busy with the COPY,
+    # so a query there used to hang the thread. It now fails loudly and the write is rolled back.
+    from apps.ingestion import writer
+    from apps.projects.models import Project
+
+    priced = writer.price_row
+
+    def price_and_query(row, matcher, **kwargs):
+        Project.objects.filter(id=tenant.project.id).exists()
+        priced(row, matcher, **kwargs)
+
+    monkeypatch.setattr(writer, "price_row", price_and_query)
+    batch = [event("generation-create", {"id": "g-q", "traceId": "t-q", "model": "gpt-4o"})]
+    with pytest.raises(RuntimeError, match="while a COPY streams"):
+        write_events(project_id=tenant.project.id, events=[decode_event(e, scores_only=False)[1] for e in batch])
+    assert not Observation.objects.filter(project_id=tenant.project.id).exists()
+    monkeypatch.undo()  # and the connection is usable again
+    write_events(project_id=tenant.project.id, events=[decode_event(e, scores_only=False)[1] for e in batch])
+    assert Observation.objects.filter(project_id=tenant.project.id, id="g-q").exists()
