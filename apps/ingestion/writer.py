@@ -73,11 +73,10 @@ def _blank_row(model: type[models.Model], project_id: str, entity_id: str, now: 
 
 
 def _finish_row(kind: str, row: dict[str, Any], now: datetime, context: dict[str, Any]) -> None:
-    """Derived columns after merging: usage and cost, clamps, required defaults."""
+    """Derived columns after merging: usage and cost (observations: `context["matcher"]`, the
+    project's price list), clamps, required defaults."""
     row["updated_at"] = now
     if kind == "observation":
-        if "matcher" not in context:
-            context["matcher"] = model_matcher(row["project_id"])
         price_row(row, context["matcher"])
         if row["start_time"] is None:
             row["start_time"] = now
@@ -213,6 +212,8 @@ def _merge_kind(
         return Merged()
     model = MODELS[kind]
     context: dict[str, Any] = {"aggregates": aggregates} if aggregates else {}
+    if kind == "observation":  # fetched before any row is merged: see the COPY stream below
+        context["matcher"] = model_matcher(project_id)
     if connection.vendor != "postgresql":
         stored = _load(model, project_id, sorted(by_id))
         rows = list(_merged(kind, model, project_id, by_id, stored, now, context))
@@ -229,9 +230,7 @@ def _merge_kind(
     # Merged while they are sent, in id order: the database stores the first rows while the
     # last ones are still being merged and priced. Nothing may query the database while the COPY
     # streams (the connection is busy with it; `_copy_rows` makes such a query fail at once), so
-    # the price list is fetched before.
-    if kind == "observation":
-        context["matcher"] = model_matcher(project_id)
+    # the price list was fetched before.
     candidates: list[dict[str, Any]] = []
     in_order = {i: fresh[i] for i in sorted(fresh)}
     stream = _kept(_merged(kind, model, project_id, in_order, {}, now, context), candidates)
@@ -336,7 +335,7 @@ class _EncodedJsonb(Dumper):
 @dataclass(frozen=True)
 class _CopyLayout:
     columns: str  # the quoted column list
-    keys: tuple[str, ...]  # the row keys in column order
+    state_at: int  # position of the merge state
     types: tuple[int, ...]  # their PostgreSQL types (oids: psycopg looks names up on every COPY)
     json_at: tuple[int, ...]  # positions of JSON columns
     other_at: tuple[int, ...]  # the other positions
@@ -349,7 +348,7 @@ def _copy_layout(model: type[models.Model]) -> _CopyLayout:
     json_at = tuple(i for i, c in enumerate(columns) if isinstance(c, models.JSONField))
     return _CopyLayout(
         columns=", ".join(names),
-        keys=tuple(c.attname for c in columns),
+        state_at=[c.attname for c in columns].index("merge_state"),
         types=tuple(psycopg.adapters.types[_PG_TYPES[c.get_internal_type()]].oid for c in columns),
         json_at=json_at,
         other_at=tuple(i for i in range(len(columns)) if i not in json_at),
@@ -399,8 +398,7 @@ def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterab
     """COPY rows into `target` (PostgreSQL) in the binary format, JSON encoded here (and without
     U+0000 when scrubbing); errors as Django's."""
     layout = _copy_layout(model)
-    json_at, other_at, state_at = layout.json_at, layout.other_at, layout.keys.index("merge_state")
-    in_order = layout.in_order
+    json_at, other_at, state_at, in_order = layout.json_at, layout.other_at, layout.state_at, layout.in_order
     scrub = _MODE.get().scrub
     encode = _json_scrubbed_bytes if scrub else _json_encoder().encode
     if not scrub:
