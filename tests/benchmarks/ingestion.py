@@ -1,6 +1,9 @@
 """Ingestion benchmark: prints figures, asserts nothing.
 
-    .venv/bin/python tests/benchmarks/ingestion.py [--spans 80000] [--clients 8] [--web-workers 3]
+    .venv/bin/python tests/benchmarks/ingestion.py [--spans 80000] [--clients 8] [--web-workers N] [--threads 8]
+
+The web runs as `manage.py serve` runs it: one gunicorn process per usable core (at least two),
+8 threads each.
 
 On PostgreSQL (127.0.0.1:5432, a scratch database it creates) with gunicorn, a Celery worker and
 the database on this machine, in one run:
@@ -306,8 +309,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spans", type=int, default=80_000)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--web-workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--web-workers", type=int, default=None, help="default: as `manage.py serve`")
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--port", type=int, default=3191)
     options = parser.parse_args()
 
@@ -330,10 +333,12 @@ def main() -> None:
     django.setup()
     from apps.apikeys.services import api_key_create
     from apps.core.access import system_access
+    from apps.core.management.commands.serve import default_web_workers
     from apps.organizations.models import Organization
     from apps.projects.models import Project
     from apps.traces.models import Observation
 
+    options.web_workers = options.web_workers or default_web_workers()
     organization = Organization.objects.create(name="Bench")
     project = Project.objects.create(organization=organization, name="Bench project")
     key, secret = api_key_create(access=system_access(organization), project=project, note="bench")
