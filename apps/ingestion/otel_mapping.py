@@ -74,6 +74,23 @@ _MODEL_KEYS = (
     "model",
 )
 _TOOL_KEYS = ("ai.toolCall.name", "gen_ai.tool.name", "gen_ai.tool.call.id")
+# The compatibility keys of user, session and tags: metadata keys that older SDK integrations
+# (LangChain callbacks, Vercel AI telemetry) used for them.
+_COMPAT_USER_KEYS = (
+    "langfuse.observation.metadata.langfuse_user_id",
+    "langfuse.trace.metadata.langfuse_user_id",
+    "ai.telemetry.metadata.userId",
+)
+_COMPAT_SESSION_KEYS = (
+    "langfuse.observation.metadata.langfuse_session_id",
+    "langfuse.trace.metadata.langfuse_session_id",
+    "ai.telemetry.metadata.sessionId",
+)
+_COMPAT_TAG_KEYS = (
+    "langfuse.observation.metadata.langfuse_tags",
+    "langfuse.trace.metadata.langfuse_tags",
+    "ai.telemetry.metadata.tags",
+)
 _TRACE_LEVEL_KEYS = (
     "langfuse.trace.name",
     "langfuse.trace.input",
@@ -84,7 +101,14 @@ _TRACE_LEVEL_KEYS = (
     "session.id",
     "langfuse.user.id",
     "langfuse.session.id",
+    "tag.tags",
+    *_COMPAT_USER_KEYS,
+    *_COMPAT_SESSION_KEYS,
+    *_COMPAT_TAG_KEYS,
 )
+# Vercel AI telemetry metadata keys that are read as trace fields or as the prompt link, and so
+# are not copied into the observation's metadata.
+_AI_TELEMETRY_READ = frozenset({"userId", "sessionId", "tags", "langfusePrompt"})
 _FLATTENED = re.compile(r"^(gen_ai\.(prompt|completion)|llm\.(input|output)_messages)\.(\d+)\.(.+)$")
 _FLATTENED_STARTS = ("gen_ai.prompt.", "gen_ai.completion.", "llm.input_messages.", "llm.output_messages.")
 # The family `_messages` is asked for, by the regex's first group.
@@ -98,9 +122,11 @@ _PREFIXES = (
     "gen_ai.usage.",
     "llm.token_count.",
     "gen_ai.request.",
+    "llm.invocation_parameters.",
     "langfuse.trace.metadata.",
     "langfuse.observation.metadata.",
     "langfuse.metadata.",
+    "ai.telemetry.metadata.",
 )
 
 
@@ -147,11 +173,12 @@ _SYSTEM_INSTRUCTIONS = _Keys("gen_ai.system_instructions")
 _ENVIRONMENT = _Keys("langfuse.environment", "deployment.environment.name", "deployment.environment")
 _PROMPT_NAME = _Keys("langfuse.observation.prompt.name", "langfuse.prompt.name")
 _PROMPT_VERSION = _Keys("langfuse.observation.prompt.version", "langfuse.prompt.version")
+_TELEMETRY_PROMPT = _Keys("ai.telemetry.metadata.langfusePrompt")
 _AS_ROOT = _Keys("langfuse.internal.as_root")
 _IS_APP_ROOT = _Keys("langfuse.internal.is_app_root")
-_USER_ID = _Keys("langfuse.user.id", "user.id")
-_SESSION_ID = _Keys("langfuse.session.id", "session.id", "gen_ai.conversation.id")
-_TAGS = _Keys("langfuse.trace.tags", "langfuse.tags", "tag.tags")
+_USER_ID = _Keys("langfuse.user.id", "user.id", *_COMPAT_USER_KEYS)
+_SESSION_ID = _Keys("langfuse.session.id", "session.id", "gen_ai.conversation.id", *_COMPAT_SESSION_KEYS)
+_TAGS = _Keys("langfuse.trace.tags", "langfuse.tags", *_COMPAT_TAG_KEYS, "tag.tags")
 _PUBLIC = _Keys("langfuse.trace.public", "langfuse.public")
 _RELEASE = _Keys("langfuse.release")
 _VERSION = _Keys("langfuse.version", "service.version")
@@ -165,7 +192,7 @@ _MODEL = _Keys(*_MODEL_KEYS)
 _USAGE_DETAILS = _Keys("langfuse.observation.usage_details")
 _COST_DETAILS = _Keys("langfuse.observation.cost_details")
 _COST_TOTAL = _Keys("gen_ai.usage.cost", "llm.cost.total")
-_MODEL_PARAMETERS = _Keys("langfuse.observation.model.parameters", "llm.invocation_parameters")
+_MODEL_PARAMETERS = _Keys("langfuse.observation.model.parameters", "llm.invocation_parameters", "model_config")
 _COMPLETION_START = _Keys("langfuse.observation.completion_start_time")
 _LEVEL = _Keys("langfuse.observation.level")
 _STATUS_MESSAGE = _Keys("langfuse.observation.status_message")
@@ -350,18 +377,58 @@ def _messages(attrs: _Attributes, family: str) -> list[dict] | None:
     return [slots[i] for i in sorted(slots)] or None
 
 
-def _event_messages(span: OtelSpan) -> tuple[list | None, Any]:
+_MESSAGE_EVENTS = frozenset(
+    {"gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message", "gen_ai.tool.message"}
+)
+# Span events that carry a generation's messages; any other event is kept in the metadata.
+_GEN_AI_EVENTS = _MESSAGE_EVENTS | {
+    "gen_ai.choice",
+    "gen_ai.content.prompt",
+    "gen_ai.content.completion",
+    "gen_ai.client.inference.operation.details",
+}
+
+
+def _event_messages(span: OtelSpan) -> tuple[Any, Any]:
+    """Input and output from GenAI span events, in Langfuse's order: the semconv >= 1.37 details
+    event, the per-message events, then the legacy content events."""
+    details_in = details_out = legacy_in = legacy_out = None
     inputs, output = [], None
     for event in span.events:
-        name = event.get("name") or ""
-        if name in ("gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message", "gen_ai.tool.message"):
-            role = name.split(".")[1]
-            inputs.append(
-                {"role": role, **{k.removeprefix("gen_ai."): _json(v) for k, v in event["attributes"].items()}}
+        name, attributes = event.get("name") or "", event["attributes"]
+        if name == "gen_ai.client.inference.operation.details":
+            details_in = _with_system(
+                _json(attributes.get("gen_ai.input.messages")), attributes.get("gen_ai.system_instructions")
             )
+            details_out = _json(attributes.get("gen_ai.output.messages"))
+        elif name in _MESSAGE_EVENTS:
+            role = name.split(".")[1]
+            inputs.append({"role": role, **{k.removeprefix("gen_ai."): _json(v) for k, v in attributes.items()}})
         elif name == "gen_ai.choice":
-            output = {k.removeprefix("gen_ai."): _json(v) for k, v in event["attributes"].items()}
-    return inputs or None, output
+            output = {k.removeprefix("gen_ai."): _json(v) for k, v in attributes.items()}
+        elif name == "gen_ai.content.prompt":
+            legacy_in = _json(attributes.get("gen_ai.prompt"))
+        elif name == "gen_ai.content.completion":
+            legacy_out = _json(attributes.get("gen_ai.completion"))
+    value_in = next((v for v in (details_in, inputs or None, legacy_in) if v is not None), None)
+    value_out = next((v for v in (details_out, output, legacy_out) if v is not None), None)
+    return value_in, value_out
+
+
+def _other_events(span: OtelSpan) -> list[dict[str, Any]]:
+    """Span events that are not GenAI messages (exceptions, custom events), for the metadata."""
+    return [
+        {"name": event.get("name"), "time": event["time"].isoformat(), "attributes": event["attributes"]}
+        for event in span.events
+        if event.get("name") not in _GEN_AI_EVENTS
+    ]
+
+
+def _with_system(messages: Any, system: Any) -> Any:
+    """`gen_ai.system_instructions` prepended to a message list as a system message."""
+    if system is not None and isinstance(messages, list):
+        return [{"role": "system", "content": _json(system)}, *messages]
+    return messages
 
 
 def _io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any]:
@@ -375,10 +442,8 @@ def _io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any]:
         if value_out is not None
         else _messages(attrs, "gen_ai.completion") or _messages(attrs, "llm.output")
     )
-    system = attrs.get(_SYSTEM_INSTRUCTIONS)
-    if system is not None and isinstance(value_in, list):
-        value_in = [{"role": "system", "content": _json(system)}, *value_in]
-    if value_in is None or value_out is None:
+    value_in = _with_system(value_in, attrs.get(_SYSTEM_INSTRUCTIONS))
+    if (value_in is None or value_out is None) and span.events:
         event_in, event_out = _event_messages(span)
         value_in = value_in if value_in is not None else event_in
         value_out = value_out if value_out is not None else event_out
@@ -456,7 +521,8 @@ def _model_parameters(attrs: _Attributes) -> dict[str, Any] | None:
     if explicit is not None:
         return _object(explicit) or None
     parameters = {}
-    for key, value in attrs.prefixed("gen_ai.request.").items():
+    flattened = {**attrs.prefixed("gen_ai.request."), **attrs.prefixed("llm.invocation_parameters.")}
+    for key, value in flattened.items():
         if key != "model":
             parameters[key] = value if isinstance(value, (str, int, float)) else json.dumps(value)
     return parameters or None
@@ -484,6 +550,27 @@ def _completion_start(attrs: _Attributes) -> datetime | None:
     return aware(moment) if moment else None
 
 
+def _true(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+def _prompt(attrs: _Attributes) -> tuple[str | None, int | None]:
+    """The linked prompt's name and version: the Langfuse attributes, else the Vercel AI
+    telemetry's `langfusePrompt` object."""
+    name, version = _as_text(attrs.get(_PROMPT_NAME)), attrs.get(_PROMPT_VERSION)
+    telemetry = attrs.get(_TELEMETRY_PROMPT)
+    if name is None and telemetry is not None:
+        linked = _object(telemetry)
+        name, version = _as_text(linked.get("name")), linked.get("version")
+    try:
+        version = int(version) if version is not None else None
+    except (TypeError, ValueError, OverflowError):
+        return name, None
+    if version is not None and not 0 <= version < 2**31:  # as the batch endpoint allows
+        return name, None
+    return name, version
+
+
 def _trace_metadata(attrs: _Attributes) -> dict[str, Any]:
     value = attrs.get(_TRACE_METADATA)
     metadata = _object(value) if value else {}
@@ -497,6 +584,8 @@ def _observation_metadata(attrs: _Attributes) -> dict[str, Any]:
     metadata = _object(value) if value is not None else {}  # (an empty kvlist's dict is used as it is)
     metadata.update(attrs.prefixed("langfuse.observation.metadata."))
     metadata.update(attrs.prefixed("langfuse.metadata."))
+    telemetry = attrs.prefixed("ai.telemetry.metadata.")
+    metadata.update((k, v) for k, v in telemetry.items() if k not in _AI_TELEMETRY_READ)
     return metadata
 
 
@@ -515,17 +604,13 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     value_in, value_out = _io(span, attrs)
     env = attrs.get_or_resource(_ENVIRONMENT)
     env = environment(env) if env is not None else "default"
-    prompt_name = _as_text(attrs.get(_PROMPT_NAME))
-    prompt_version = attrs.get(_PROMPT_VERSION)
-    try:
-        prompt_version = int(prompt_version) if prompt_version is not None else None
-    except (TypeError, ValueError, OverflowError):
-        prompt_version = None
-    if prompt_version is not None and not 0 <= prompt_version < 2**31:  # as the batch endpoint allows
-        prompt_version = None
-    # Short-circuit on purpose: a parentless span does not consume `langfuse.internal.as_root`.
-    is_root = span.parent_span_id is None or str(attrs.get(_AS_ROOT)).lower() == "true"
-    attrs.get(_IS_APP_ROOT)
+    prompt_name, prompt_version = _prompt(attrs)
+    # The SDK marks its outermost span `is_app_root` even when that span has a parent (a web
+    # framework's request span, which it does not export): the trace's name and input/output come
+    # from it, as from a parentless span. Short-circuit on purpose: a parentless span does not
+    # consume `langfuse.internal.as_root`.
+    app_root = _true(attrs.get(_IS_APP_ROOT))
+    is_root = span.parent_span_id is None or app_root or _true(attrs.get(_AS_ROOT))
     user_id = attrs.get(_USER_ID)
     session_id = attrs.get(_SESSION_ID)
     tags = _tags(attrs.get(_TAGS))
@@ -545,6 +630,8 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     rest = attrs.rest()
     if not span.scope_name.startswith("langfuse-sdk") and rest:
         observation_metadata["attributes"] = rest
+    if span.events and (other_events := _other_events(span)):
+        observation_metadata["events"] = other_events
     observation_metadata["resourceAttributes"] = span.resource
     observation_metadata["scope"] = {
         "name": span.scope_name,
@@ -574,7 +661,7 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
         fields["model_parameters"] = parameters
     if completion_start is not None:
         fields["completion_start_time"] = completion_start
-    if prompt_name is not None and prompt_version is not None:
+    if prompt_name is not None and prompt_version is not None and obs_type == "GENERATION":
         fields["prompt_name"], fields["prompt_version"] = prompt_name, prompt_version
     if usage:
         fields["provided_usage_details"] = usage

@@ -44,6 +44,12 @@ def protobuf_request(spans: list[dict], resource: dict | None = None, scope: str
             span.status.CopyFrom(Status(code=Status.STATUS_CODE_ERROR, message=spec["error"]))
         for key, value in spec.get("attributes", {}).items():
             span.attributes.append(KeyValue(key=key, value=any_value(value)))
+        for event_spec in spec.get("events", []):
+            event = span.events.add()
+            event.name = event_spec["name"]
+            event.time_unix_nano = NANOS + event_spec.get("time_ms", 0) * 1_000_000
+            for key, value in event_spec.get("attributes", {}).items():
+                event.attributes.append(KeyValue(key=key, value=any_value(value)))
     return request.SerializeToString()
 
 

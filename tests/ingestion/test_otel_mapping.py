@@ -88,3 +88,192 @@ def test_flattened_prompt_messages_are_ordered_by_index_up_to_10000():
     assert fields["input"] == [{"role": "system", "content": {"text": "first"}}, {"role": "user", "content": "second"}]
     assert fields["output"] == [{"content": "answer"}]
     assert fields["metadata"]["attributes"] == {"gen_ai.prompt.10001.content": "beyond"}
+
+
+def _events(spans: list[dict], **request) -> tuple[dict[str, dict], dict[str, dict]]:
+    """(observation fields by span id, trace event fields by span id) of the spans."""
+    events, failed = spans_to_events(decode_protobuf(protobuf_request(spans, **request)), received=RECEIVED)
+    assert failed == []
+    by_kind: dict[str, dict[str, dict]] = {"observation": {}, "trace": {}}
+    for event in events:
+        by_kind[event.kind][event.envelope_id] = event.fields
+    return by_kind["observation"], by_kind["trace"]
+
+
+def test_the_app_root_span_names_the_trace_and_gives_its_io_even_under_an_unexported_parent():
+    """SDK v5 sends no `langfuse.trace.input/output`; its outermost span (`is_app_root`) carries
+    them, and under a web framework's request span it has a parent that is never exported."""
+    io = {"langfuse.observation.input": '{"q": "hi"}', "langfuse.observation.output": '"hello"'}
+    spans = [
+        _span("1" * 16, {**io, "langfuse.internal.is_app_root": True}, name="chat-handler"),
+        _span("2" * 16, dict(io), name="inner"),
+    ]
+    _, traces = _events(spans)
+    assert traces["1" * 16]["name"] == "chat-handler"
+    assert traces["1" * 16]["input"] == {"q": "hi"} and traces["1" * 16]["output"] == "hello"
+    assert "2" * 16 not in traces  # a plain child carries no trace data
+
+
+def test_as_root_makes_a_child_span_the_trace_root():
+    _, traces = _events([_span("1" * 16, {"langfuse.internal.as_root": "true"}, name="root-by-flag")])
+    assert traces["1" * 16]["name"] == "root-by-flag"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        (
+            {
+                "langfuse.observation.metadata.langfuse_user_id": "u-1",
+                "langfuse.observation.metadata.langfuse_session_id": "s-1",
+                "langfuse.observation.metadata.langfuse_tags": '["a", "b"]',
+            },
+            {"user_id": "u-1", "session_id": "s-1", "tags": ["a", "b"]},
+        ),
+        (
+            {"langfuse.trace.metadata.langfuse_user_id": "u-2", "langfuse.trace.metadata.langfuse_session_id": "s-2"},
+            {"user_id": "u-2", "session_id": "s-2"},
+        ),
+        (
+            {"ai.telemetry.metadata.userId": "u-3", "ai.telemetry.metadata.sessionId": "s-3"},
+            {"user_id": "u-3", "session_id": "s-3"},
+        ),
+        ({"ai.telemetry.metadata.tags": ["x"]}, {"tags": ["x"]}),
+        ({"tag.tags": ["openinference"]}, {"tags": ["openinference"]}),
+        ({"user.id": "u-4", "langfuse.observation.metadata.langfuse_user_id": "ignored"}, {"user_id": "u-4"}),
+    ],
+)
+def test_compatibility_keys_of_user_session_and_tags_update_the_trace_from_a_child_span(attributes, expected):
+    _, traces = _events([_span("1" * 16, attributes)], scope="my-app")
+    assert {name: traces["1" * 16].get(name) for name in expected} == expected
+
+
+def test_vercel_ai_telemetry_metadata_goes_to_the_metadata_except_what_is_read_as_fields():
+    attributes = {
+        "gen_ai.request.model": "gpt-4o",
+        "ai.telemetry.metadata.userId": "u-1",
+        "ai.telemetry.metadata.tenant": "acme",
+        "ai.telemetry.metadata.langfusePrompt": '{"name": "greeting", "version": 3}',
+    }
+    observations, _ = _events([_span("1" * 16, attributes)], scope="ai")
+    fields = observations["1" * 16]
+    assert fields["metadata"]["tenant"] == "acme"
+    assert not {"userId", "langfusePrompt"} & set(fields["metadata"])
+    assert "attributes" not in fields["metadata"]  # every key was consumed
+    assert (fields["prompt_name"], fields["prompt_version"]) == ("greeting", 3)
+
+
+def test_a_prompt_is_linked_to_generations_only():
+    link = {"langfuse.observation.prompt.name": "p", "langfuse.observation.prompt.version": 2}
+    observations, _ = _events(
+        [
+            _span("1" * 16, {**link, "langfuse.observation.type": "generation"}),
+            _span("2" * 16, {**link, "langfuse.observation.type": "span"}),
+        ]
+    )
+    assert (observations["1" * 16]["prompt_name"], observations["1" * 16]["prompt_version"]) == ("p", 2)
+    assert "prompt_name" not in observations["2" * 16]
+
+
+def test_model_parameters_fall_back_to_model_config_then_flattened_invocation_parameters():
+    observations, _ = _events(
+        [
+            _span("1" * 16, {"model_config": '{"temperature": 0.2}', "llm.invocation_parameters.top_p": 0.9}),
+            _span("2" * 16, {"llm.invocation_parameters.top_p": 0.9, "llm.invocation_parameters.model": "x"}),
+        ],
+        scope="my-app",
+    )
+    assert observations["1" * 16]["model_parameters"] == {"temperature": 0.2}
+    assert observations["2" * 16]["model_parameters"] == {"top_p": 0.9}
+
+
+@pytest.mark.parametrize(
+    ("events", "expected_in", "expected_out"),
+    [
+        (
+            [
+                {
+                    "name": "gen_ai.client.inference.operation.details",
+                    "attributes": {
+                        "gen_ai.input.messages": '[{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]',
+                        "gen_ai.output.messages": '[{"role": "assistant", "parts": []}]',
+                        "gen_ai.system_instructions": '[{"type": "text", "content": "be brief"}]',
+                    },
+                },
+                {"name": "gen_ai.user.message", "attributes": {"content": "ignored: details come first"}},
+            ],
+            [
+                {"role": "system", "content": [{"type": "text", "content": "be brief"}]},
+                {"role": "user", "parts": [{"type": "text", "content": "hi"}]},
+            ],
+            [{"role": "assistant", "parts": []}],
+        ),
+        (
+            [
+                {"name": "gen_ai.system.message", "attributes": {"content": "sys"}},
+                {"name": "gen_ai.user.message", "attributes": {"content": "question"}},
+                {"name": "gen_ai.choice", "attributes": {"index": 0, "message": '{"content": "answer"}'}},
+            ],
+            [{"role": "system", "content": "sys"}, {"role": "user", "content": "question"}],
+            {"index": 0, "message": {"content": "answer"}},
+        ),
+        (
+            [
+                {
+                    "name": "gen_ai.content.prompt",
+                    "attributes": {"gen_ai.prompt": '[{"role": "user", "content": "q"}]'},
+                },
+                {"name": "gen_ai.content.completion", "attributes": {"gen_ai.completion": '"a"'}},
+            ],
+            [{"role": "user", "content": "q"}],
+            "a",
+        ),
+    ],
+)
+def test_generation_io_from_span_events(events, expected_in, expected_out):
+    observations, _ = _events([_span("1" * 16, {"gen_ai.request.model": "m"}, events=events)], scope="my-app")
+    fields = observations["1" * 16]
+    assert (fields["input"], fields["output"]) == (expected_in, expected_out)
+    assert "events" not in fields["metadata"]  # GenAI message events are read, not kept
+
+
+def test_other_span_events_such_as_exceptions_are_kept_in_the_metadata():
+    exception = {"exception.type": "ValueError", "exception.message": "bad input"}
+    spans = [_span("1" * 16, {}, events=[{"name": "exception", "time_ms": 5, "attributes": exception}])]
+    fields = _observations(spans, scope="my-app")["1" * 16]
+    (event,) = fields["metadata"]["events"]
+    assert event["name"] == "exception" and event["attributes"] == exception
+    assert event["time"] == "2026-11-28T10:50:32.620000+00:00"  # the span's start + 5 ms
+
+
+def test_input_attributes_win_over_span_events():
+    events = [{"name": "gen_ai.user.message", "attributes": {"content": "from-event"}}]
+    spans = [_span("1" * 16, {"gen_ai.input.messages": '[{"role": "user", "content": "attr"}]'}, events=events)]
+    assert _observations(spans, scope="my-app")["1" * 16]["input"] == [{"role": "user", "content": "attr"}]
+
+
+def test_system_instructions_are_prepended_to_input_messages():
+    attributes = {"gen_ai.input.messages": '[{"role": "user", "content": "q"}]', "gen_ai.system_instructions": "sys"}
+    fields = _observations([_span("1" * 16, attributes)], scope="my-app")["1" * 16]
+    assert fields["input"] == [{"role": "system", "content": "sys"}, {"role": "user", "content": "q"}]
+
+
+@pytest.mark.parametrize(
+    ("declared", "status_error", "expected"),
+    [
+        ("TRACE", False, "DEBUG"),
+        ("verbose", False, "DEBUG"),
+        ("INFO", False, "DEFAULT"),
+        ("ok", False, "DEFAULT"),
+        ("WARN", False, "WARNING"),
+        ("FATAL", False, "ERROR"),
+        ("critical", False, "ERROR"),
+        ("nonsense", True, "ERROR"),
+        (None, True, "ERROR"),
+        (None, False, "DEFAULT"),
+    ],
+)
+def test_level_aliases_then_the_span_status(declared, status_error, expected):
+    attributes = {"langfuse.observation.level": declared} if declared else {}
+    spec = _span("1" * 16, attributes, **({"error": "boom"} if status_error else {}))
+    assert _observations([spec])["1" * 16]["level"] == expected
