@@ -85,16 +85,105 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == {} or value == []
 
 
-def _merge_map(target: dict, state: dict, prefix: str, incoming: dict, key: str) -> dict:
-    merged = dict(target or {})
+# --- Maps (metadata, model parameters, usage and cost details) ----------------------------------
+#
+# A map is deep-merged as if its events had been applied in key order: a later value replaces an
+# earlier one, objects merge key by key, and an object without any value inside (nothing but
+# empty objects) replaces nothing: it only makes an absent key an object. To give that result
+# whatever the order events arrive in, the state records, besides the fields' registers:
+#   "<path>"   at a value: the key that wrote it. At an object: the key of the latest value it
+#              replaced; nothing older may write under it (a barrier).
+#   "^<path>"  at an object an event wrote whole: that event's key, which is the key of every
+#              value inside without a register of its own (one entry per object, not per value).
+# No path starts with "^" (paths start with a field name). States stored before "^" existed keep
+# such objects under "<path>"; that is read as both the barrier and the "^" entry.
+
+
+def _has_values(obj: dict) -> bool:
+    return any(not isinstance(v, dict) or _has_values(v) for v in obj.values())
+
+
+def _later(a: str | None, b: str | None) -> str:
+    """The later of two keys ("" when neither is set: every key is later)."""
+    return max(a or "", b or "")
+
+
+def _merge_map(
+    target: dict, state: dict, prefix: str, incoming: dict, key: str, cover: str | None = None, barrier: str = ""
+) -> dict:
+    """`incoming`, written at `key`, merged into `target`: the object at `prefix`, whose values
+    without a register of their own were written at `cover`, and under which nothing older than
+    `barrier` may write."""
+    merged = dict(target)
     for name, value in incoming.items():
-        slot = f"{prefix}.{name}"
-        if isinstance(value, dict) and isinstance(merged.get(name), dict):
-            merged[name] = _merge_map(merged[name], state, slot, value, key)
-        elif _wins(LWW, key, state.get(slot)):
-            merged[name] = value
-            state[slot] = key
+        path = f"{prefix}.{name}"
+        own = state.get(path)
+        current = merged.get(name, _ABSENT)
+        if isinstance(current, dict):
+            inner_cover = state.get("^" + path) or own or cover
+            if isinstance(value, dict):
+                if not _has_values(value) and key > (inner_cover or ""):
+                    # Only empty objects: merged, and this object is written at least at `key` (a
+                    # later value must be later than that to remove it); what is inside keeps its key.
+                    _own_entries(current, state, path, inner_cover)
+                    state["^" + path] = inner_cover = key
+                merged[name] = _merge_map(current, state, path, value, key, inner_cover, _later(barrier, own))
+            elif key >= _later(barrier, own):  # a value over an object: only what is later survives
+                survivors = _prune(current, state, path, key, inner_cover)
+                if (inner_cover or "") > key:  # the object itself was written later
+                    state["^" + path] = inner_cover
+                merged[name] = survivors if _has_values(survivors) or (inner_cover or "") > key else value
+                state[path] = key
+            continue
+        written = own if own is not None or current is _ABSENT else cover  # the current value's key
+        if key < _later(barrier, written):
+            continue
+        merged[name] = value
+        if isinstance(value, dict):  # a new object, or one replacing a value (whose key now bars)
+            if written is not None:
+                state[path] = written
+            state["^" + path] = key
+        else:
+            state[path] = key
     return merged
+
+
+def _own_entries(node: dict, state: dict, path: str, cover: str | None) -> None:
+    """Give what is directly inside the object at `path` an entry of its own where it relied on the
+    object's "^" entry (`cover`), before that entry changes."""
+    if cover is None:
+        return
+    for name, value in node.items():
+        state.setdefault(f"^{path}.{name}" if isinstance(value, dict) else f"{path}.{name}", cover)
+
+
+def _prune(node: dict, state: dict, path: str, key: str, cover: str | None) -> dict:
+    """What of the object at `path` was written after `key` (when a value is written over it at
+    `key`), each value kept given its own register; the entries of what is dropped are removed."""
+    kept = {}
+    state.pop("^" + path, None)
+    for name, value in node.items():
+        child = f"{path}.{name}"
+        own = state.pop(child, None)
+        if isinstance(value, dict):
+            inner_cover = state.get("^" + child) or own or cover
+            inner = _prune(value, state, child, key, inner_cover)
+            written_later = inner_cover is not None and inner_cover > key
+            if _has_values(inner) or written_later:
+                kept[name] = inner
+                if written_later:
+                    state["^" + child] = inner_cover
+                if own is not None and own > key:
+                    state[child] = own  # a barrier later than `key` still bars
+        else:
+            written = own if own is not None else cover
+            if written is not None and written > key:
+                kept[name] = value
+                state[child] = written
+    return kept
+
+
+_ABSENT = object()
 
 
 def apply_event(row: dict[str, Any], kind: str, fields: dict[str, Any], key: str) -> None:
@@ -141,8 +230,8 @@ def apply_first_event(row: dict[str, Any], kind: str, fields: dict[str, Any], we
         if policy == MAP:
             if isinstance(value, dict):  # a blank row's map is empty ({} or None): nothing to merge
                 row[name] = dict(value)
-                for item in value:
-                    state[f"{name}.{item}"] = key
+                for item, inner in value.items():
+                    state[f"^{name}.{item}" if isinstance(inner, dict) else f"{name}.{item}"] = key
         elif policy == UNION:
             row[name] = sorted(set(value))
         elif policy != NONEMPTY or not _empty(value):

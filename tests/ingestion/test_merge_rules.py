@@ -27,7 +27,7 @@ TRACE_EVENTS = [
             "timestamp": iso(0),
             "tags": ["a"],
             "input": {"q": 1},
-            "metadata": {"app": {"id": 1}, "keep": True},
+            "metadata": {"app": {"id": 1, "tier": "free"}, "keep": True},
             "sessionId": "s1",
         },
         at=0,
@@ -40,7 +40,7 @@ TRACE_EVENTS = [
             "timestamp": iso(50),
             "tags": ["b"],
             "output": "answer",
-            "metadata": {"app": {"version": 2}},
+            "metadata": {"app": {"version": 2, "tier": "pro"}},
             "sessionId": None,
             "userId": "u1",
         },
@@ -77,7 +77,8 @@ def test_trace_merge_is_independent_of_arrival_order(order, tenant, api_client):
     assert trace.name == "second"  # the later event wins
     assert trace.timestamp.isoformat().startswith("2026-11-28T12:00:00")  # first-seen immutable
     assert trace.tags == ["a", "b", "c"]  # union
-    assert trace.metadata == {"app": {"id": 1, "version": 2}, "keep": True}  # deep merge
+    # Deep merge: keys accumulate, and where two events set one nested key the later one wins.
+    assert trace.metadata == {"app": {"id": 1, "tier": "pro", "version": 2}, "keep": True}
     assert trace.input == {"q": 1}  # an empty value never clears
     assert trace.output == "answer"
     assert trace.session_id == "s1"  # explicit null means "not provided"
