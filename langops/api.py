@@ -30,13 +30,18 @@ api = NinjaAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, message: str, error: object) -> HttpResponse:
-    return api.create_response(request, {"message": message, "error": error}, status=status)
+def _error(
+    request: HttpRequest, status: int, message: str, error: object, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    response = api.create_response(request, {"message": message, "error": error}, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
 
 
 @api.exception_handler(LangOpsError)
 def on_langops_error(request: HttpRequest, exc: LangOpsError) -> HttpResponse:
-    return _error(request, exc.status, exc.message, exc.error)
+    return _error(request, exc.status, exc.message, exc.error, exc.headers)
 
 
 @api.exception_handler(ValidationError)

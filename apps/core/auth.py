@@ -6,12 +6,15 @@
 
 import base64
 import binascii
+import logging
 
+from django.db import DatabaseError
 from django.http import HttpRequest
 
 from apps.core.access import Access, api_key_access
-from apps.core.errors import Unauthorized
+from apps.core.errors import ServiceUnavailable, Unauthorized
 
+logger = logging.getLogger("langops.auth")
 _HINT = "Confirm that you've configured the correct host."
 
 
@@ -44,10 +47,21 @@ def parse_authorization(header: str) -> tuple[str, str, str]:
 
 
 def authenticate_api_key(request: HttpRequest, *, allow_bearer: bool = False) -> Access:
-    """Access of the API key in the request's Authorization header; Unauthorized otherwise."""
+    """Access of the API key in the request's Authorization header; Unauthorized otherwise.
+
+    A key that cannot be looked up because the database is down is ServiceUnavailable (503 with
+    Retry-After), not a server error: the SDKs retry a 503, and the request did nothing yet."""
+    scheme, public, secret = parse_authorization(request.headers.get("Authorization", ""))
+    try:
+        return _key_access(request, scheme, public, secret, allow_bearer=allow_bearer)
+    except DatabaseError:
+        logger.warning("API key lookup failed: database unavailable", exc_info=True)
+        raise ServiceUnavailable() from None
+
+
+def _key_access(request: HttpRequest, scheme: str, public: str, secret: str, *, allow_bearer: bool) -> Access:
     from apps.apikeys.services import api_key_authenticate, api_key_find_public
 
-    scheme, public, secret = parse_authorization(request.headers.get("Authorization", ""))
     if scheme == "bearer":
         if not allow_bearer:
             raise Unauthorized(

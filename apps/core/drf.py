@@ -16,7 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.access import Access
 from apps.core.auth import authenticate_api_key
-from apps.core.errors import LangOpsError
+from apps.core.errors import LangOpsError, Unauthorized
 from apps.core.roles import ALL_SCOPES
 
 _LOCKED = ("initial", "dispatch", "check_permissions", "perform_authentication")
@@ -27,6 +27,8 @@ class TenantAPIView(APIView):
     scopes: ClassVar[dict[str, str]] = {}
     # Methods that accept `Authorization: Bearer <public key>` (score creation only).
     bearer_methods: ClassVar[frozenset[str]] = frozenset()
+    # When set, an organization key is refused with 401 and this message instead of the usual 403.
+    organization_key_message: ClassVar[str] = ""
     access: Access
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -50,6 +52,8 @@ class TenantAPIView(APIView):
         if method == "OPTIONS":
             return
         access = authenticate_api_key(request._request, allow_bearer=method in self.bearer_methods)
+        if self.organization_key_message and access.api_key.is_organization_key:
+            raise Unauthorized(self.organization_key_message)
         access.require(self.scopes[method])
         self.access = access
 
@@ -57,7 +61,7 @@ class TenantAPIView(APIView):
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Langfuse's `{message, error}` body for our errors and DRF's own."""
     if isinstance(exc, LangOpsError):
-        return Response({"message": exc.message, "error": exc.error}, status=exc.status)
+        return Response({"message": exc.message, "error": exc.error}, status=exc.status, headers=exc.headers)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, APIException):
         response.data = {"message": str(exc.detail), "error": type(exc).__name__}

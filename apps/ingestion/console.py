@@ -30,6 +30,8 @@ class IngestionHealthView(ConsoleView):
                         "key": key,
                         "accepted": counts.get("accepted", 0),
                         "rejected": counts.get("rejected", 0),
+                        "rate_limited": counts.get("rate_limited", 0),
+                        "oversize": counts.get("oversize", 0),
                         "refused": counts.get("auth_failed", 0) + counts.get("revoked_key", 0),
                     }
                 )

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Min, Sum
+from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from apps.apikeys.services import public_key_owner
@@ -26,6 +26,11 @@ _KEEP_REJECTIONS = 50
 _SAMPLE_CHARS = 2000
 # Requests refused before authentication store a sample at most this often per key and outcome.
 _REFUSED_WINDOW_SECONDS = 10
+# Heartbeats that show a worker making progress: the sweeper's (Celery beat runs it every
+# SWEEP_INTERVAL_SECONDS, busy or idle) and the enrichment tasks' (queued after each ingested write).
+WORKER_HEARTBEATS = ("sweeper", "enrichment")
+# When this process last wrote each throttled heartbeat (monotonic seconds).
+_last_beat: dict[str, float] = {}
 
 _UPSERT = """
 INSERT INTO {table} (project_id, api_key_id, hour, outcome, reason, count, last_seen)
@@ -152,8 +157,17 @@ def record_for_public_key(*, public_key: str, outcome: str, reason: str, path: s
     )
 
 
-def beat(name: str) -> None:
-    """Note that a background process made progress now."""
+def beat(name: str, *, at_most_every: float = 0) -> None:
+    """Note that a background process made progress now.
+
+    With `at_most_every`, a process that noted it less than that many seconds ago skips the write:
+    a task that runs many times a second must not add a database write to each run. Two threads
+    racing past the check cost one extra write, nothing more."""
+    if at_most_every:
+        moment = time.monotonic()
+        if moment - _last_beat.get(name, -at_most_every) < at_most_every:
+            return
+        _last_beat[name] = moment
     Heartbeat.objects.update_or_create(name=name, defaults={"at": timezone.now()})
 
 
@@ -169,16 +183,37 @@ def pipeline_lag(*, project_id: str | None = None) -> timedelta | None:
 
 
 def pipeline_problems() -> list[str]:
-    """Why ingestion is unhealthy, for the health endpoint; empty when all is well."""
+    """Why ingestion is unhealthy, for the health endpoint; empty when all is well.
+
+    Two independent signs: events staged for longer than the limit, and no worker progress, which
+    is a heartbeat gone stale (a worker ran and stopped) or none at all while events wait too long
+    (no worker ever started). No heartbeat and nothing waiting is a fresh install, not a problem."""
     problems = []
     lag = pipeline_lag()
-    limit = timedelta(seconds=settings.HEALTH_MAX_PIPELINE_LAG_SECONDS)
-    if lag is not None and lag > limit:
+    events_stale = lag is not None and lag > timedelta(seconds=settings.HEALTH_MAX_PIPELINE_LAG_SECONDS)
+    if events_stale:
         problems.append(f"events waiting for processing for {int(lag.total_seconds())}s")
-        heartbeat = Heartbeat.objects.filter(name="sweeper").first()
-        if heartbeat is None or timezone.now() - heartbeat.at > limit:
-            problems.append("no background worker has made progress recently")
+    if _worker_stalled(events_stale=events_stale):
+        problems.append("no background worker has made progress recently")
     return problems
+
+
+def _worker_stalled(*, events_stale: bool) -> bool:
+    """Whether no worker makes progress, judged by the newest of their heartbeats."""
+    last = Heartbeat.objects.filter(name__in=WORKER_HEARTBEATS).aggregate(last=Max("at"))["last"]
+    if last is None:  # no worker has ever run: a fresh install, until events wait too long
+        return events_stale
+    return timezone.now() - last > _worker_stall_limit()
+
+
+def _worker_stall_limit() -> timedelta:
+    """How long without any heartbeat means no worker makes progress.
+
+    An idle install only beats when the sweeper runs, once per SWEEP_INTERVAL_SECONDS: a limit
+    close to that interval (or below it) would flap between healthy and unhealthy, so it is at
+    least three intervals, which leaves room for a late or slow run."""
+    seconds = max(settings.HEALTH_MAX_PIPELINE_LAG_SECONDS, 3 * settings.SWEEP_INTERVAL_SECONDS)
+    return timedelta(seconds=seconds)
 
 
 def project_summary(*, project_id: str, since: datetime) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from apps.core.tasks import task
 
 logger = logging.getLogger("langops.ingestion")
 _BATCH = 200
+# The enrichment tasks write their heartbeat at most this often per process (seconds).
+_BEAT_EVERY_SECONDS = 10
 
 
 def enrich_pending(
@@ -54,7 +56,15 @@ def enrich_pending(
 
 @task(queue="ingestion")
 def enrich_observations(*, project_id: str, observation_ids: list[str]) -> int:
-    return enrich_pending(project_id=project_id, observation_ids=observation_ids, limit=len(observation_ids))
+    """Enrich what one ingesting transaction left pending, and note the worker's progress.
+
+    The heartbeat shows the health endpoint a working worker even while the sweeper's runs wait
+    behind a burst of these tasks; it is throttled, so a busy queue pays no write per task."""
+    from apps.ingestion.health import beat
+
+    done = enrich_pending(project_id=project_id, observation_ids=observation_ids, limit=len(observation_ids))
+    beat("enrichment", at_most_every=_BEAT_EVERY_SECONDS)
+    return done
 
 
 @task(queue="ingestion")

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from apps.core.access import Access
 from apps.core.drf import TenantAPIView
+from apps.core.errors import ServiceUnavailable
 from apps.core.unicode import replace_lone_surrogates
 from apps.ingestion.batch_split import split_batch
 from apps.ingestion.body import PayloadTooLarge, drain_body, read_body
@@ -58,16 +59,11 @@ def _decode_elements(body: bytes) -> list[Any] | None:
     return decoded
 
 
-def unavailable_response() -> Response:
+def write_unavailable() -> ServiceUnavailable:
+    """The error to raise when the database refuses a write (503 with Retry-After; nothing was
+    acknowledged). Called in the `except` block, so the log has the cause."""
     logger.exception("ingestion write failed; nothing acknowledged")
-    return Response(
-        {
-            "message": "Service Unavailable: the write could not be stored, retry later",
-            "error": "ServiceUnavailableError",
-        },
-        status=503,
-        headers={"Retry-After": str(settings.INGESTION_RETRY_AFTER_SECONDS)},
-    )
+    return ServiceUnavailable("Service Unavailable: the write could not be stored, retry later")
 
 
 def _invalid(detail: str) -> Response:
@@ -120,6 +116,8 @@ class IngestionView(WritePathView):
     # Score creation is the least any caller needs; other event types are checked per event.
     scopes = {"POST": "scores:write"}
     bearer_methods = frozenset({"POST"})
+    # Langfuse's answer to an organization key here (other project routes answer 403).
+    organization_key_message = "Missing projectId in scope. Are you using an organization key?"
 
     def post(self, request: Request) -> Response:
         if (limited := self.limited()) is not None:
@@ -137,8 +135,8 @@ class IngestionView(WritePathView):
             return _invalid(str(exc))
         try:
             outcome = ingest_batch(access=self.access, batch=batch)
-        except DatabaseError:
-            return unavailable_response()
+        except DatabaseError as exc:
+            raise write_unavailable() from exc
         return Response(outcome.as_response(), status=207)
 
 
@@ -159,8 +157,8 @@ class ScoresView(WritePathView):
         batch = [_score_event(item, index) for index, item in enumerate(items)]
         try:
             outcome = ingest_batch(access=self.access, batch=batch)
-        except DatabaseError:
-            return unavailable_response()
+        except DatabaseError as exc:
+            raise write_unavailable() from exc
         if not isinstance(payload, list):
             return single_result(outcome, batch[0]["body"]["id"])
         return _array_response(outcome)
@@ -239,8 +237,8 @@ def ingest_one(access: Access, event_type: str, body: dict[str, Any]) -> Respons
     event = {"id": str(uuid.uuid4()), "type": event_type, "timestamp": timezone.now().isoformat(), "body": body}
     try:
         outcome = ingest_batch(access=access, batch=[event])
-    except DatabaseError:
-        return unavailable_response()
+    except DatabaseError as exc:
+        raise write_unavailable() from exc
     return single_result(outcome, body["id"])
 
 
@@ -280,8 +278,8 @@ class OtelTracesView(WritePathView):
                 outcome.rejected_raw.append({"spanId": item.span.span_id[:100], "traceId": item.span.trace_id[:100]})
             try:
                 stored = write_isolating_bad_events(self.access, [(e.envelope_id, e) for e in events], outcome)
-            except DatabaseError:
-                return unavailable_response()
+            except DatabaseError as exc:
+                raise write_unavailable() from exc
             # Accepted counts spans (their observations), as before; implied trace events are not spans.
             outcome.successes = [{"id": e.envelope_id, "status": 201} for _, e in stored if e.kind == "observation"]
             record_batch_outcome(access=self.access, outcome=outcome)

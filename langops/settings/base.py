@@ -134,10 +134,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# The sweeper redoes enrichment left pending by lost tasks; its runs are also the worker's heartbeat.
+SWEEP_INTERVAL_SECONDS = env_int("LANGOPS_SWEEP_INTERVAL_SECONDS", 60)
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-pending-enrichment": {
         "task": "apps.ingestion.tasks.sweep_pending_enrichment",
-        "schedule": float(env_int("LANGOPS_SWEEP_INTERVAL_SECONDS", 60)),
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
     "index-trace-search": {
         "task": "apps.traces.tasks.index_pending_traces",

@@ -1,12 +1,16 @@
-"""Public API basics: health, projects, organization API shapes, CORS, OpenAPI, bad input."""
+"""Public API basics: health, projects, organization API shapes, CORS, OpenAPI, bad input, auth failures."""
 
 import base64
+from contextlib import contextmanager
 
 import pytest
+from django.db import OperationalError, connection
 
 from apps.audit.models import AuditEntry
 from apps.core.roles import Role
 from apps.projects.models import Project
+from apps.traces.models import Trace
+from tests.ingestion.helpers import event, post_batch
 
 pytestmark = pytest.mark.core
 
@@ -38,6 +42,56 @@ def test_projects_with_an_organization_key_is_403(tenant, api_client):
     response = api_client.get("/api/public/projects", HTTP_AUTHORIZATION=tenant.org_key.header)
     assert response.status_code == 403
     assert response.json()["message"].startswith("Access denied")
+
+
+def test_ingestion_with_an_organization_key_is_401_saying_why(tenant, api_client):
+    response = post_batch(api_client, tenant.org_key.header, [event("trace-create", {"id": "t"})])
+    assert response.status_code == 401
+    assert response.json() == {
+        "message": "Missing projectId in scope. Are you using an organization key?",
+        "error": "UnauthorizedError",
+    }
+    assert not Trace.objects.filter(project_id=tenant.project.id).exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("post", "/api/public/scores"), ("post", "/api/public/spans"), ("get", "/api/public/traces")],
+)
+def test_other_project_routes_refuse_an_organization_key_with_403(method, path, tenant, api_client):
+    response = getattr(api_client, method)(
+        path, {"id": "x"}, content_type="application/json", HTTP_AUTHORIZATION=tenant.org_key.header
+    )
+    assert response.status_code == 403
+    assert response.json()["error"] == "ForbiddenError"
+
+
+@contextmanager
+def _database_down():
+    """Every query fails the way it does when PostgreSQL is unreachable."""
+
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
+
+    with connection.execute_wrapper(refuse):
+        yield
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda client, header: post_batch(client, header, [event("trace-create", {"id": "t"})]),
+        lambda client, header: client.get("/api/public/traces", HTTP_AUTHORIZATION=header),
+    ],
+    ids=["POST /ingestion", "GET /traces"],
+)
+def test_database_down_during_authentication_is_503_with_retry_after(call, tenant, api_client, settings):
+    with _database_down():
+        response = call(api_client, tenant.project_key.header)
+    assert response.status_code == 503
+    assert response.json() == {"message": "Service Unavailable", "error": "ServiceUnavailableError"}
+    assert response["Retry-After"] == str(settings.INGESTION_RETRY_AFTER_SECONDS)
+    assert not Trace.objects.filter(project_id=tenant.project.id).exists()
 
 
 def _b64(text: str) -> str:

@@ -107,6 +107,50 @@ def test_bearer_public_key_may_only_send_scores(tenant, api_client):
     assert Score.objects.get(project_id=tenant.project.id, id="s1").string_value == "True"
 
 
+def test_bearer_public_key_creates_scores_on_the_scores_route(tenant, api_client):
+    bearer = f"Bearer {tenant.project_key.public_key}"
+    one = api_client.post(
+        "/api/public/scores",
+        {"id": "b1", "traceId": "t1", "name": "thumbs", "value": 1, "dataType": "BOOLEAN"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=bearer,
+    )
+    assert one.status_code == 200 and one.json() == {"id": "b1"}
+    many = [  # the SDK 5.x array form
+        {"id": "b2", "traceId": "t1", "observationId": "o1", "name": "label", "value": "good"},
+        {"id": "b3", "sessionId": "s1", "name": "rating", "value": 4, "comment": "nice"},
+    ]
+    response = api_client.post(
+        "/api/public/scores", json.dumps(many), content_type="application/json", HTTP_AUTHORIZATION=bearer
+    )
+    assert response.status_code == 202 and response.json() == {"message": "Accepted"}
+    scores = {s.id: s for s in Score.objects.filter(project_id=tenant.project.id)}
+    assert set(scores) == {"b1", "b2", "b3"}
+    assert (scores["b1"].data_type, scores["b1"].string_value) == ("BOOLEAN", "True")
+    assert (scores["b2"].observation_id, scores["b2"].string_value) == ("o1", "good")
+    assert (scores["b3"].session_id, scores["b3"].value, scores["b3"].comment) == ("s1", 4.0, "nice")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/public/traces", {"id": "t1", "name": "x"}),
+        ("post", "/api/public/spans", {"id": "o1", "traceId": "t1"}),
+        ("patch", "/api/public/generations", {"generationId": "o1", "output": "x"}),
+        ("post", "/api/public/events", {"id": "o2", "traceId": "t1"}),
+        ("get", "/api/public/traces", None),
+    ],
+)
+def test_bearer_public_key_is_refused_off_the_score_routes(method, path, body, tenant, api_client):
+    extra = {"content_type": "application/json"} if body is not None else {}
+    response = getattr(api_client, method)(
+        path, body, HTTP_AUTHORIZATION=f"Bearer {tenant.project_key.public_key}", **extra
+    )
+    assert response.status_code == 401, response.content
+    assert not Trace.objects.filter(project_id=tenant.project.id).exists()
+    assert not Observation.objects.filter(project_id=tenant.project.id).exists()
+
+
 def test_bearer_with_a_secret_or_unknown_key_is_401(tenant, api_client):
     score = event("score-create", {"id": "s1", "traceId": "t1", "name": "thumbs", "value": 1})
     for credential in ("pk-lf-unknown", tenant.project_key.secret_key, tenant.org_key.public_key):
@@ -123,7 +167,8 @@ def test_bearer_with_a_secret_or_unknown_key_is_401(tenant, api_client):
 
 def test_organization_key_cannot_ingest(tenant, api_client):
     response = post_batch(api_client, tenant.org_key.header, [event("trace-create", {"id": "t"})])
-    assert response.status_code == 403
+    assert response.status_code == 401  # Langfuse's answer here; other project routes say 403
+    assert response.json()["message"].startswith("Missing projectId in scope")
 
 
 @pytest.mark.parametrize("payload", [b"not json", b"[]", b'{"batch": "x"}', b'{"nobatch": []}', b"\xff\xfe"])

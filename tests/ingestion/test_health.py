@@ -1,5 +1,6 @@
 """Ingestion health: counters per key and outcome, refused samples, the doctor, health, rate limits."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -115,10 +116,73 @@ def test_pending_events_are_shown_and_make_health_fail_when_stale(tenant, api_cl
     assert "no background worker" not in api_client.get("/api/public/health").json()["status"]
 
 
-def test_health_page_shows_refused_keys(tenant, api_client, member_client):
-    api_client.get("/api/public/projects", HTTP_AUTHORIZATION=basic_auth(tenant.project_key.public_key, "sk-lf-no"))
+def _health(api_client) -> tuple[int, str]:
+    response = api_client.get("/api/public/health")
+    return response.status_code, response.json()["status"]
+
+
+def test_a_stale_heartbeat_is_unhealthy_even_when_nothing_waits(db, api_client, settings):
+    """A worker that ran and stopped is a problem on its own, before any event waits too long."""
+    settings.HEALTH_MAX_PIPELINE_LAG_SECONDS = 600
+    Heartbeat.objects.create(name="sweeper", at=timezone.now() - timedelta(hours=1))
+    status, text = _health(api_client)
+    assert status == 503
+    assert "no background worker" in text and "waiting for processing" not in text
+
+
+def test_a_fresh_heartbeat_and_a_fresh_install_are_healthy(db, api_client):
+    assert _health(api_client) == (200, "OK")  # no heartbeat and nothing pending: nothing ran yet
+    Heartbeat.objects.create(name="sweeper", at=timezone.now() - timedelta(seconds=30))
+    assert _health(api_client) == (200, "OK")
+
+
+def test_the_worker_limit_spans_several_sweep_intervals(db, api_client, settings):
+    """A lag limit shorter than the sweep interval must not make an idle, working install flap."""
+    settings.HEALTH_MAX_PIPELINE_LAG_SECONDS = 30
+    settings.SWEEP_INTERVAL_SECONDS = 60
+    heartbeat = Heartbeat.objects.create(name="sweeper", at=timezone.now() - timedelta(seconds=90))
+    assert _health(api_client)[0] == 200
+    heartbeat.at = timezone.now() - timedelta(seconds=200)
+    heartbeat.save()
+    assert _health(api_client)[0] == 503
+
+
+def test_the_enrichment_task_notes_progress_at_most_every_few_seconds(tenant, api_client, monkeypatch):
+    from apps.ingestion import health
+    from apps.ingestion.tasks import enrich_observations
+
+    monkeypatch.setattr(health, "_last_beat", {})  # as in a process that has not beaten yet
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [event("generation-create", {"id": "g", "traceId": "t", "model": "gpt-4o", "input": "count me"})],
+    )
+    assert enrich_observations(project_id=tenant.project.id, observation_ids=["g"]) == 1
+    assert timezone.now() - Heartbeat.objects.get(name="enrichment").at < timedelta(seconds=10)
+    # The enrichment heartbeat alone shows a working worker while the sweeper's runs are late.
+    Heartbeat.objects.create(name="sweeper", at=timezone.now() - timedelta(hours=1))
+    assert _health(api_client) == (200, "OK")
+    # Another task within the throttle window writes no heartbeat.
+    earlier = timezone.now() - timedelta(minutes=1)
+    Heartbeat.objects.filter(name="enrichment").update(at=earlier)
+    assert enrich_observations(project_id=tenant.project.id, observation_ids=["g"]) == 0
+    assert Heartbeat.objects.get(name="enrichment").at == earlier
+
+
+def test_health_page_shows_each_keys_outcomes(tenant, api_client, member_client, settings):
+    key = tenant.project_key
+    api_client.get("/api/public/projects", HTTP_AUTHORIZATION=basic_auth(key.public_key, "sk-lf-no"))
+    post_batch(api_client, key.header, [event("trace-create", {"id": "big", "input": "x" * 4_600_000})])
+    settings.INGESTION_RATE_LIMIT_PER_MINUTE = 1
+    post_batch(api_client, key.header, [event("trace-create", {"id": "ok"})])
+    assert post_batch(api_client, key.header, [event("trace-create", {"id": "late"})]).status_code == 429
     page = member_client.get(reverse("projects:ingestion_health", args=[tenant.project.id]))
     assert page.context["refused"] == 1
+    html = page.content.decode()
+    columns = "<th>Accepted</th><th>Rejected</th><th>Rate limited</th><th>Too large</th><th>Refused</th>"
+    assert columns in html
+    row = re.search(rf"<code>{key.public_key}</code>.*?</tr>", html, re.S).group()
+    assert re.findall(r"<td>(\d+)</td>", row) == ["1", "0", "1", "1", "1"]
 
 
 def test_a_flood_of_wrong_secrets_is_counted_without_a_write_per_request(tenant, api_client, settings):

@@ -1,7 +1,10 @@
 """POST /api/public/otel/v1/traces: both encodings, the attribute mapping and bad input."""
 
+from types import SimpleNamespace
+
 import pytest
 
+from apps.ingestion import ratelimit
 from apps.traces.models import Observation, Trace
 from tests.ingestion.otlp import json_request, post_otlp, protobuf_request
 
@@ -309,3 +312,33 @@ def test_a_span_with_impossible_ids_is_rejected_alone_as_a_partial_success(tenan
     assert response.json()["partialSuccess"]["rejectedSpans"] == "1"  # int64 is a string in OTLP JSON
     response = post_otlp(api_client, tenant.project_key.header, protobuf_request([good]))
     assert response.content == b""  # a full success is the empty message
+
+
+@pytest.mark.parametrize("protobuf", [True, False], ids=["protobuf", "json"])
+def test_otlp_over_the_rate_limit_is_429_with_retry_headers_and_stores_nothing(
+    protobuf, tenant, other_tenant, api_client, settings, monkeypatch
+):
+    settings.INGESTION_RATE_LIMIT_PER_MINUTE = 1
+    # 45 s into a fixed one-minute window that ends at 2026-11-28 10:51:00 UTC.
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_795_863_045.2))
+    encode = protobuf_request if protobuf else json_request
+    first = {"trace_id": "1" * 32, "span_id": "1" * 16, "name": "allowed"}
+    second = {"trace_id": "2" * 32, "span_id": "2" * 16, "name": "refused"}
+    assert post_otlp(api_client, tenant.project_key.header, encode([first]), protobuf=protobuf).status_code == 200
+
+    response = post_otlp(api_client, tenant.project_key.header, encode([second]), protobuf=protobuf)
+    assert response.status_code == 429
+    assert response["Retry-After"] == "15"
+    assert (response["X-RateLimit-Limit"], response["X-RateLimit-Remaining"]) == ("1", "0")
+    assert response["X-RateLimit-Reset"] == "Sat Nov 28 2026 10:51:00 GMT+0000 (Coordinated Universal Time)"
+    assert response.json() == {
+        "message": "Rate limit exceeded",
+        "code": "rate_limited",
+        "details": {"retryAfterSeconds": 15, "limit": 1, "remaining": 0, "resetAt": "2026-11-28T10:51:00Z"},
+    }
+    assert set(Observation.objects.filter(project_id=tenant.project.id).values_list("name", flat=True)) == {"allowed"}
+    assert not Trace.objects.filter(project_id=tenant.project.id, id="2" * 32).exists()
+    # The limit is the project's own: another project's exporter is not held back by it.
+    assert (
+        post_otlp(api_client, other_tenant.project_key.header, encode([second]), protobuf=protobuf).status_code == 200
+    )

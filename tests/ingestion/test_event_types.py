@@ -1,0 +1,83 @@
+"""The observation type each /api/public/ingestion event type stores (Langfuse's §3.2 table)."""
+
+import pytest
+
+from apps.traces.models import Observation
+from tests.ingestion.helpers import event, post_batch
+
+pytestmark = pytest.mark.core
+
+CREATE_TYPES = {
+    "span-create": "SPAN",
+    "generation-create": "GENERATION",
+    "event-create": "EVENT",
+    "agent-create": "AGENT",
+    "tool-create": "TOOL",
+    "chain-create": "CHAIN",
+    "retriever-create": "RETRIEVER",
+    "evaluator-create": "EVALUATOR",
+    "embedding-create": "EMBEDDING",
+    "guardrail-create": "GUARDRAIL",
+}
+# The types added after span/generation/event take every generation field.
+GENERATION_LIKE = {"generation-create", *(t for t in CREATE_TYPES if CREATE_TYPES[t] not in ("SPAN", "EVENT"))}
+
+
+def _post(tenant, api_client, events: list[dict]) -> dict:
+    response = post_batch(api_client, tenant.project_key.header, events)
+    assert response.status_code == 207, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize(("event_type", "stored_type"), CREATE_TYPES.items())
+def test_each_create_event_type_stores_its_observation_type(event_type, stored_type, tenant, api_client):
+    body = {"id": "o1", "traceId": "t1", "name": event_type, "input": "in"}
+    if event_type in GENERATION_LIKE:
+        body.update(model="gpt-4o-mini", modelParameters={"temperature": 0}, usageDetails={"input": 4, "output": 2})
+    result = _post(tenant, api_client, [event(event_type, body)])
+    assert result["errors"] == [] and len(result["successes"]) == 1
+    stored = Observation.objects.get(project_id=tenant.project.id, id="o1")
+    assert (stored.type, stored.name, stored.trace_id, stored.input) == (stored_type, event_type, "t1", "in")
+    if event_type in GENERATION_LIKE:
+        assert (stored.model, stored.model_parameters) == ("gpt-4o-mini", {"temperature": 0})
+        assert stored.usage_details == {"input": 4, "output": 2, "total": 6}
+
+
+@pytest.mark.parametrize(
+    ("events", "stored_type"),
+    [
+        ([("observation-create", {"type": "GENERATION", "model": "m"})], "GENERATION"),
+        ([("observation-create", {"type": "SPAN"})], "SPAN"),
+        ([("observation-create", {"type": "EVENT"})], "EVENT"),
+        ([("observation-update", {"type": "EVENT", "output": "late"})], "EVENT"),
+        (
+            [("observation-create", {"type": "GENERATION"}), ("observation-update", {"type": "GENERATION"})],
+            "GENERATION",
+        ),
+        ([("span-update", {"output": "x"})], "SPAN"),
+        ([("generation-update", {"output": "x"})], "GENERATION"),
+        # The type is the first event's: a later update of another kind does not change it.
+        ([("generation-create", {}), ("span-update", {"output": "x"})], "GENERATION"),
+        ([("tool-create", {}), ("observation-update", {"type": "SPAN", "output": "x"})], "TOOL"),
+    ],
+    ids=lambda value: "+".join(kind for kind, _ in value) if isinstance(value, list) else value,
+)
+def test_legacy_observation_events_and_updates_store_the_first_events_type(events, stored_type, tenant, api_client):
+    batch = [event(kind, {"id": "o1", "traceId": "t1", **body}, at=index) for index, (kind, body) in enumerate(events)]
+    assert _post(tenant, api_client, batch)["errors"] == []
+    assert Observation.objects.get(project_id=tenant.project.id, id="o1").type == stored_type
+
+
+@pytest.mark.parametrize(
+    ("event_type", "body"),
+    [
+        ("observation-create", {"type": "TOOL"}),  # the legacy form knows SPAN, GENERATION, EVENT only
+        ("agent-update", {}),  # the newer types have no -update variant
+        ("dataset-run-item-create", {}),  # internal only
+    ],
+)
+def test_an_unknown_observation_event_type_is_a_per_event_400(event_type, body, tenant, api_client):
+    batch = [event(event_type, {"id": "o1", "traceId": "t1", **body}), event("span-create", {"id": "ok"})]
+    result = _post(tenant, api_client, batch)
+    assert [(e["id"], e["status"]) for e in result["errors"]] == [(batch[0]["id"], 400)]
+    assert list(Observation.objects.filter(project_id=tenant.project.id).values_list("id", flat=True)) == ["ok"]
