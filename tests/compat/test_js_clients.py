@@ -25,7 +25,20 @@ def test_langfuse_otel_js_sdk(server, tenant):
     trace = Trace.objects.get(project_id=tenant.project.id, id=ids["traceId"])
     assert (trace.name, trace.user_id, trace.session_id, trace.tags) == ("js-trace", "u-js", "s-js", ["js"])
     assert trace.environment == "js-env" and trace.observation_count == 2
+    assert trace.input == {"q": "hi"} and trace.output == {"a": "hello"}  # the root span's
+    assert trace.metadata["team"] == "web"
+    for observation in Observation.objects.filter(project_id=tenant.project.id, trace_id=ids["traceId"]):
+        assert observation.environment == "js-env"
+        assert observation.metadata["scope"]["name"] == "langfuse-sdk"
+    root = Observation.objects.get(project_id=tenant.project.id, id=ids["rootId"])
+    assert (root.type, root.name, root.parent_observation_id) == ("SPAN", "js-root", None)
+    assert root.input == {"q": "hi"} and root.output == {"a": "hello"}
+    assert root.metadata.keys() == {"resourceAttributes", "scope"}  # trace metadata stays on the trace
     generation = Observation.objects.get(project_id=tenant.project.id, id=ids["generationId"])
-    assert generation.type == "GENERATION" and generation.model == "gpt-4o"
+    assert (generation.type, generation.name, generation.model) == ("GENERATION", "js-llm", "gpt-4o")
     assert generation.usage_details == {"input": 3, "output": 5, "total": 8}
-    assert generation.parent_observation_id == ids["rootId"]
+    assert generation.parent_observation_id == ids["rootId"] and generation.end_time is not None
+    assert generation.input == [{"role": "user", "content": "hi"}] and generation.output == "hello"
+    # Metadata values go out one attribute per key: strings as they are, others JSON-encoded.
+    assert generation.metadata.keys() == {"step", "attempt", "resourceAttributes", "scope"}
+    assert (generation.metadata["step"], generation.metadata["attempt"]) == ("answer", 2)

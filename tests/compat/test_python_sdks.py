@@ -1,6 +1,8 @@
 """The official Python SDKs (2.51.x as Dify <= 1.13 pins it, 4.x, newest 5.x) and a plain
 OpenTelemetry exporter, against LangOps served by gunicorn; everything they sent is read back."""
 
+from datetime import timedelta
+
 import pytest
 
 from apps.scores.models import Score
@@ -16,6 +18,11 @@ def _trace(tenant, trace_id):
 
 def _obs(tenant, obs_id):
     return Observation.objects.get(project_id=tenant.project.id, id=obs_id)
+
+
+def _own_metadata(observation):
+    """An OTLP observation's metadata without the resource and scope the mapping records beside it."""
+    return {k: v for k, v in observation.metadata.items() if k not in ("resourceAttributes", "scope")}
 
 
 def test_sdk2_dify_workflow(server, tenant):
@@ -86,19 +93,34 @@ def test_sdk_otel_tracing_and_scores(venv, server, tenant):
     assert (trace.environment, trace.release, trace.version) == ("capture-env", "rel-1", "v9")
     assert trace.input == {"q": "hi"} and trace.output == {"a": "hello"}
     assert trace.observation_count == 4
+    for observation in Observation.objects.filter(project_id=tenant.project.id, trace_id=ids["trace_id"]):
+        assert (observation.environment, observation.version) == ("capture-env", "v9")  # propagated to every span
+        scope = observation.metadata["scope"]
+        assert (scope["name"], scope["attributes"]) == ("langfuse-sdk", {"public_key": tenant.project_key.public_key})
+        assert scope["version"].startswith(venv[-1] + ".")
+        resource = observation.metadata["resourceAttributes"]
+        assert (resource["langfuse.environment"], resource["langfuse.release"]) == ("capture-env", "rel-1")
     root = _obs(tenant, ids["root_id"])
-    assert root.type == "SPAN" and root.parent_observation_id is None
+    assert (root.type, root.name, root.parent_observation_id) == ("SPAN", "my-trace", None)
+    assert root.input == {"q": "hi"} and root.output == {"a": "hello"} and _own_metadata(root) == {}
     generation = _obs(tenant, ids["generation_id"])
-    assert generation.type == "GENERATION" and generation.model == "gpt-4o"
+    assert (generation.type, generation.name, generation.model) == ("GENERATION", "llm-call", "gpt-4o")
     assert generation.parent_observation_id == ids["root_id"]
     assert generation.model_parameters == {"temperature": 0.2}
     assert generation.usage_details == {"input": 3, "output": 5, "total": 8}
+    assert generation.cost_details == {"total": "0.02"}
     assert float(generation.total_cost) == pytest.approx(0.02) and generation.output == "hello"
-    assert generation.completion_start_time is not None
+    assert generation.input == [{"role": "user", "content": "hi"}]
+    assert _own_metadata(generation) == {"step": "answer", "attempt": 2}  # JSON-encoded attributes, parsed
+    assert abs(generation.completion_start_time - generation.start_time) < timedelta(seconds=5)  # now(), at start
     tool = _obs(tenant, ids["tool_id"])
-    assert (tool.type, tool.level, tool.status_message) == ("TOOL", "WARNING", "slow")
+    assert (tool.type, tool.name, tool.level, tool.status_message) == ("TOOL", "search", "WARNING", "slow")
+    assert tool.parent_observation_id == ids["root_id"] and tool.end_time is not None
+    assert tool.input is None and tool.output == {"hits": 2} and _own_metadata(tool) == {}
     event = Observation.objects.get(project_id=tenant.project.id, trace_id=ids["trace_id"], name="an-event")
     assert event.type == "EVENT" and event.start_time == event.end_time
+    assert event.parent_observation_id == ids["root_id"]
+    assert event.input == {"clicked": True} and event.output is None and _own_metadata(event) == {}
 
     scores = {s.name: s for s in Score.objects.filter(project_id=tenant.project.id)}
     assert scores["quality"].value == pytest.approx(0.9) and scores["quality"].comment == "good"
@@ -110,12 +132,24 @@ def test_plain_opentelemetry_exporter(server, tenant):
     ids = run_python_client("langfuse5", "plain_otel_exporter.py", server, tenant.project_key)
     trace = _trace(tenant, ids["trace_id"])
     assert trace.name == "rag-request" and trace.session_id == "rag-session" and trace.user_id == "rag-user"
-    assert trace.environment == "staging"
+    assert trace.environment == "staging" and trace.observation_count == 3
+    root = Observation.objects.get(project_id=tenant.project.id, trace_id=ids["trace_id"], name="rag-request")
+    assert root.type == "SPAN" and root.parent_observation_id is None
+    assert "attributes" not in root.metadata  # session.id and user.id went to the trace
+    for observation in Observation.objects.filter(project_id=tenant.project.id, trace_id=ids["trace_id"]):
+        assert observation.environment == "staging"
+        assert observation.metadata["resourceAttributes"]["service.name"] == "rag-app"
+        assert observation.metadata["scope"]["name"] == "rag-app"
     chat = _obs(tenant, ids["chat_id"])
-    assert chat.type == "GENERATION" and chat.model == "gpt-4o-mini"
+    assert (chat.type, chat.name, chat.model) == ("GENERATION", "chat gpt-4o-mini", "gpt-4o-mini")
+    assert chat.parent_observation_id == root.id
+    assert chat.model_parameters == {"temperature": 0.1}
     assert chat.usage_details == {"input": 42, "output": 7, "total": 49}
     assert chat.input == [{"role": "user", "content": "What is RAG?"}]
+    assert chat.output == [{"role": "assistant", "content": "Retrieval..."}]
+    assert chat.metadata["attributes"] == {"gen_ai.operation.name": "chat"}  # every other key was mapped
     retrieve = _obs(tenant, ids["retrieve_id"])
+    assert (retrieve.type, retrieve.name, retrieve.parent_observation_id) == ("SPAN", "retrieve", root.id)
     assert retrieve.level == "ERROR" and retrieve.status_message == "index unavailable"
     assert retrieve.metadata["attributes"] == {"custom.index": "docs-v2"}
 

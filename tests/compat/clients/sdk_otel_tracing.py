@@ -31,6 +31,7 @@ with propagate_attributes(
             input=[{"role": "user", "content": "hi"}],
             usage_details={"input": 3, "output": 5, "total": 8},
             cost_details={"total": 0.02},
+            metadata={"step": "answer", "attempt": 2},
             completion_start_time=datetime.now(UTC),
         ) as generation:
             generation.update(output="hello")

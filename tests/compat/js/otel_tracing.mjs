@@ -13,12 +13,13 @@ const provider = new NodeTracerProvider({ spanProcessors: [processor] });
 provider.register();
 
 let ids = {};
-await propagateAttributes({ traceName: "js-trace", userId: "u-js", sessionId: "s-js", tags: ["js"] }, async () =>
+await propagateAttributes({ traceName: "js-trace", userId: "u-js", sessionId: "s-js", tags: ["js"], metadata: { team: "web" } }, async () =>
   startActiveObservation("js-root", async (root) => {
     root.update({ input: { q: "hi" }, output: { a: "hello" } });
     const generation = startObservation("js-llm", {
       model: "gpt-4o", input: [{ role: "user", content: "hi" }], output: "hello",
       usageDetails: { input: 3, output: 5 },
+      metadata: { step: "answer", attempt: 2 },
     }, { asType: "generation" });
     generation.end();
     ids = { traceId: root.traceId, rootId: root.id, generationId: generation.id };
