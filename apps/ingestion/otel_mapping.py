@@ -521,7 +521,9 @@ def _model_parameters(attrs: _Attributes) -> dict[str, Any] | None:
     if explicit is not None:
         return _object(explicit) or None
     parameters = {}
-    flattened = {**attrs.prefixed("gen_ai.request."), **attrs.prefixed("llm.invocation_parameters.")}
+    flattened = attrs.prefixed("gen_ai.request.")
+    if invocation := attrs.prefixed("llm.invocation_parameters."):
+        flattened = {**flattened, **invocation}
     for key, value in flattened.items():
         if key != "model":
             parameters[key] = value if isinstance(value, (str, int, float)) else json.dumps(value)
@@ -584,8 +586,8 @@ def _observation_metadata(attrs: _Attributes) -> dict[str, Any]:
     metadata = _object(value) if value is not None else {}  # (an empty kvlist's dict is used as it is)
     metadata.update(attrs.prefixed("langfuse.observation.metadata."))
     metadata.update(attrs.prefixed("langfuse.metadata."))
-    telemetry = attrs.prefixed("ai.telemetry.metadata.")
-    metadata.update((k, v) for k, v in telemetry.items() if k not in _AI_TELEMETRY_READ)
+    if telemetry := attrs.prefixed("ai.telemetry.metadata."):
+        metadata.update((k, v) for k, v in telemetry.items() if k not in _AI_TELEMETRY_READ)
     return metadata
 
 
