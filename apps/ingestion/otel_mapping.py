@@ -549,7 +549,11 @@ def _completion_start(attrs: _Attributes) -> datetime | None:
         moment = parse_datetime(value) if isinstance(value, str) else None
     except ValueError:  # well formed, but no such moment (month 13)
         return None
-    return aware(moment) if moment else None
+    if moment is None:
+        return None
+    # Milliseconds, like the span's start and end (langfuse-api.md 4.2), so it never precedes a
+    # start it equals.
+    return aware(moment.replace(microsecond=moment.microsecond // 1000 * 1000))
 
 
 def _true(value: Any) -> bool:

@@ -277,3 +277,9 @@ def test_level_aliases_then_the_span_status(declared, status_error, expected):
     attributes = {"langfuse.observation.level": declared} if declared else {}
     spec = _span("1" * 16, attributes, **({"error": "boom"} if status_error else {}))
     assert _observations([spec])["1" * 16]["level"] == expected
+
+
+def test_completion_start_is_kept_to_the_millisecond_like_the_span_times():
+    attributes = {"langfuse.observation.completion_start_time": '"2026-11-28T10:50:32.625999Z"'}
+    fields = _observations([_span("1" * 16, attributes)])["1" * 16]
+    assert fields["completion_start_time"].isoformat() == "2026-11-28T10:50:32.625000+00:00"
