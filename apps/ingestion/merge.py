@@ -88,9 +88,9 @@ def _empty(value: Any) -> bool:
 # --- Maps (metadata, model parameters, usage and cost details) ----------------------------------
 #
 # A map is deep-merged as if its events had been applied in key order: a later value replaces an
-# earlier one, objects merge key by key, and an object without any value inside (nothing but
-# empty objects) replaces nothing: it only makes an absent key an object. To give that result
-# whatever the order events arrive in, the state records, besides the fields' registers:
+# earlier one or an object, objects merge key by key, and an object (even an empty one) replaces
+# a value. To give that result whatever the order events arrive in, the state records, besides
+# the fields' registers:
 #   "<path>"   at a value: the key that wrote it. At an object: the key of the latest value it
 #              replaced; nothing older may write under it (a barrier).
 #   "^<path>"  at an object an event wrote whole: that event's key, which is the key of every
