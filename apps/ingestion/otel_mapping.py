@@ -73,6 +73,16 @@ _MODEL_KEYS = (
     "llm.model_name",
     "model",
 )
+# The model keys that make a span without a declared type a generation (langfuse-api.md 4.5, rule
+# 10): not `ai.model.id`, which the Vercel AI SDK also puts on its outer spans, whose
+# `doGenerate`/`doStream` children are the generations.
+_GENERATION_MODEL_KEYS = (
+    "langfuse.observation.model.name",
+    "gen_ai.request.model",
+    "gen_ai.response.model",
+    "llm.model_name",
+    "model",
+)
 _TOOL_KEYS = ("ai.toolCall.name", "gen_ai.tool.name", "gen_ai.tool.call.id")
 # The compatibility keys of user, session and tags: metadata keys that older SDK integrations
 # (LangChain callbacks, Vercel AI telemetry) used for them.
@@ -231,7 +241,7 @@ def _build_plan(keys: tuple[str, ...]) -> _Plan:
             flattened.setdefault(family, []).append((key, match.group(4), match.group(5).removeprefix("message.")))
     if any(key in key_set for key in _TOOL_KEYS):
         fallback_type = "TOOL"
-    elif any(key in key_set for key in _MODEL_KEYS):
+    elif any(key in key_set for key in _GENERATION_MODEL_KEYS):
         fallback_type = "GENERATION"
     else:
         fallback_type = "SPAN"

@@ -283,3 +283,20 @@ def test_completion_start_is_kept_to_the_millisecond_like_the_span_times():
     attributes = {"langfuse.observation.completion_start_time": '"2026-11-28T10:50:32.625999Z"'}
     fields = _observations([_span("1" * 16, attributes)])["1" * 16]
     assert fields["completion_start_time"].isoformat() == "2026-11-28T10:50:32.625000+00:00"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        ({"gen_ai.request.model": "gpt-4o"}, "GENERATION"),
+        ({"llm.model_name": "gpt-4o"}, "GENERATION"),
+        ({"ai.model.id": "gpt-4o", "ai.operationId": "ai.generateText"}, "SPAN"),  # Vercel's outer span
+        ({"gen_ai.tool.name": "search", "gen_ai.request.model": "gpt-4o"}, "TOOL"),
+        ({}, "SPAN"),
+    ],
+)
+def test_the_type_of_a_span_without_a_declared_type_comes_from_its_keys(attributes, expected):
+    fields = _observations([_span("1" * 16, attributes)], scope="my-app")["1" * 16]
+    assert fields["type"] == expected
+    if "ai.model.id" in attributes:
+        assert fields["model"] == "gpt-4o"  # still the span's model
