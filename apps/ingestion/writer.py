@@ -826,4 +826,11 @@ def _write(project_id: str, events: list[EntityEvent]) -> None:
         pending = [row["id"] for row in observations if row["cost_status"] == "pending"]
         if pending:
             # Tokenizing is CPU work: a worker does it after commit (the sweeper covers a lost task).
-            transaction.on_commit(lambda: enrich_observations.delay(project_id=project_id, observation_ids=pending))
+            # A broker that is down fails the hand-off, not the committed write: the sweeper finds
+            # the rows still pending (robust: the error is logged, the response still sent).
+            transaction.on_commit(
+                lambda: enrich_observations.apply_async(
+                    kwargs={"project_id": project_id, "observation_ids": pending}, retry=False
+                ),
+                robust=True,
+            )

@@ -107,7 +107,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (API key cache, login rate limit) ---------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "apps.core.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "apps.core.cache.SharedClientRedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that does not answer is an outage (a miss), not a request left waiting.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     # Embedded mode serves the web from one process (threads), so process memory is shared
     # by every request that reads or invalidates it.

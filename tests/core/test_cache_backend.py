@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from apps.core.cache import SharedClientRedisCache, outage
+
 pytestmark = pytest.mark.skipif(
     settings.CACHES["default"]["BACKEND"] != "apps.core.cache.SharedClientRedisCache", reason="needs Redis (REDIS_URL)"
 )
@@ -25,3 +27,32 @@ def test_one_client_serves_every_call_and_thread():
         thread.join()
     assert cache.get("shared-client-7-49") == {"n": 7, "i": 49}
     assert cache.delete("shared-client-7-49") and cache.get("shared-client-7-49") is None
+
+
+@pytest.fixture
+def no_outage():
+    """Each test starts and ends with Redis considered reachable."""
+    outage.until = 0.0
+    yield
+    outage.until = 0.0
+
+
+def _dead_cache() -> SharedClientRedisCache:
+    return SharedClientRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 1}})
+
+
+def test_a_cache_that_cannot_reach_redis_answers_as_a_miss(no_outage):
+    dead = _dead_cache()
+    assert dead.get("k", "default") == "default"
+    assert outage.active()
+    assert dead.add("k", 1) is False and dead.set("k", 1) is None and dead.get_many(["k"]) == {}
+    assert dead.incr("counter", 1) == 1  # a counter that cannot be read starts again (fails open)
+    dead.delete_many(["k"])
+
+
+def test_after_a_failure_the_cache_is_skipped_for_a_few_seconds(no_outage):
+    cache.set("outage-probe", "stored")
+    _dead_cache().get("k")  # fails: an outage starts
+    assert cache.get("outage-probe") is None  # not asked, though this Redis is up
+    outage.until = 0.0  # the window has passed
+    assert cache.get("outage-probe") == "stored"

@@ -1,5 +1,6 @@
 """Nothing acknowledged is lost: a killed worker or a flushed broker only delays enrichment."""
 
+import contextlib
 import os
 import signal
 
@@ -7,8 +8,10 @@ import pytest
 import redis
 from django.conf import settings
 
+from apps.core.cache import outage
 from apps.costs.models import CostRecomputeJob, ModelDefinition, PricingTier
 from apps.traces.models import Observation
+from langops.celery import app as celery_app
 from tests.ingestion.helpers import event, post_batch
 from tests.worker import celery_worker, wait_until
 
@@ -57,6 +60,33 @@ def test_flushed_broker_loses_nothing(tenant, api_client):
     with celery_worker(beat=True, env=FAST_SWEEP):
         assert wait_until(lambda: _pending(tenant) == 0, timeout=60)
     assert Observation.objects.filter(project_id=tenant.project.id, cost_status="computed").count() == 20
+
+
+@contextlib.contextmanager
+def _redis_down(django_settings):
+    """Cache and broker pointed at a port nothing listens on, as when Redis is down."""
+    dead = "redis://127.0.0.1:1/0"
+    saved = celery_app.conf.broker_url
+    django_settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": dead}}
+    celery_app.conf.broker_url = dead
+    celery_app._pool = celery_app.amqp._producer_pool = None  # connections made from now on
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_url = saved
+        celery_app._pool = celery_app.amqp._producer_pool = None
+        outage.until = 0.0
+
+
+def test_redis_down_fails_no_write_and_loses_nothing(tenant, api_client, settings):
+    """Redis is a cache and a broker here: while it is down, writes are still taken (the API key
+    from the database, the rate limit open, the enrichment hand-off left to the sweeper)."""
+    settings.INGESTION_RATE_LIMIT_PER_MINUTE = 1
+    with _redis_down(settings):
+        _pending_generations(tenant, api_client, 200)  # two requests, one over the limit
+    assert _pending(tenant) == 200
+    with celery_worker(beat=True, env=FAST_SWEEP):
+        assert wait_until(lambda: _pending(tenant) == 0, timeout=60)
 
 
 def test_killed_worker_loses_nothing(tenant, api_client):
