@@ -699,6 +699,12 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
             fields["release"] = _as_text(release)
         if version is not None:
             fields["version"] = version
+        if is_root:  # as Langfuse: the trace also shows where its root span came from
+            trace_metadata = {
+                **trace_metadata,
+                "resourceAttributes": span.resource,
+                "scope": observation_metadata["scope"],
+            }
         if trace_metadata:
             fields["metadata"] = trace_metadata
         if trace_name := (_as_text(trace_name) or (name if is_root else None) or "")[:1000]:  # the column's size

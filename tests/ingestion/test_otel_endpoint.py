@@ -76,12 +76,16 @@ SDK5_SPANS = [
 def _check_sdk5_trace(project_id: str) -> None:
     trace = Trace.objects.get(project_id=project_id, id=TRACE)
     assert (trace.name, trace.user_id, trace.session_id) == ("my-trace", "user-1", "session-1")
-    assert trace.tags == ["t1", "t2"] and trace.metadata == {"tenant": "acme"}
+    assert trace.tags == ["t1", "t2"]
     assert (trace.environment, trace.release, trace.version) == ("capture-env", "rel-1", "v9")
     assert trace.input == {"q": "hi"} and trace.output == {"a": "hello"}
     assert trace.observation_count == 3 and trace.level_max == 2
     root = Observation.objects.get(project_id=project_id, id=ROOT)
     assert root.type == "SPAN" and root.parent_observation_id is None and root.trace_id == TRACE
+    # The trace's own metadata, and where its root span came from (as Langfuse shows it).
+    origin = {name: root.metadata[name] for name in ("resourceAttributes", "scope")}
+    assert origin["scope"]["name"] == "langfuse-sdk" and origin["resourceAttributes"]["service.name"]
+    assert trace.metadata == {"tenant": "acme", **origin}
     llm = Observation.objects.get(project_id=project_id, id=LLM)
     assert llm.type == "GENERATION" and llm.parent_observation_id == ROOT and llm.model == "gpt-4o"
     assert llm.model_parameters == {"temperature": 0.2}

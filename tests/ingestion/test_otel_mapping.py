@@ -300,3 +300,17 @@ def test_the_type_of_a_span_without_a_declared_type_comes_from_its_keys(attribut
     assert fields["type"] == expected
     if "ai.model.id" in attributes:
         assert fields["model"] == "gpt-4o"  # still the span's model
+
+
+def test_only_the_root_spans_trace_event_carries_resource_and_scope():
+    spans = [
+        _span("1" * 16, {"langfuse.trace.metadata.team": "web"}, parent=None),
+        _span("2" * 16, {"langfuse.trace.metadata.team": "web"}),  # a child with trace data
+    ]
+    _, traces = _events(spans, resource={"service.name": "api"}, scope="my-app")
+    assert traces["1" * 16]["metadata"] == {
+        "team": "web",
+        "resourceAttributes": {"service.name": "api"},
+        "scope": {"name": "my-app", "version": "5.0.4", "attributes": {}},
+    }
+    assert traces["2" * 16]["metadata"] == {"team": "web"}
