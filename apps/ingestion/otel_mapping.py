@@ -567,7 +567,7 @@ def _completion_start(attrs: _Attributes) -> datetime | None:
 
 
 def _true(value: Any) -> bool:
-    return str(value).lower() == "true"
+    return value is True or (value is not None and str(value).lower() == "true")
 
 
 def _prompt(attrs: _Attributes) -> tuple[str | None, int | None]:
