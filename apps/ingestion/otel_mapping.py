@@ -159,8 +159,14 @@ _LOOKUPS_BY_KEY: dict[str, list["_Keys"]] = {}
 _TYPE = _Keys("langfuse.observation.type")
 _OPENINFERENCE_KIND = _Keys("openinference.span.kind")
 _NAME = _Keys("gen_ai.tool.name", "logfire.msg", "ai.toolCall.name")
+# Framework keys (langfuse-api.md 4.4) come after Langfuse's own: Genkit, then the Vercel AI SDK;
+# Pydantic AI's after the generic `input`/`output`.
 _INPUT = _Keys(
     "langfuse.observation.input",
+    "genkit:input",
+    "ai.prompt.messages",
+    "ai.prompt",
+    "ai.toolCall.args",
     "input.value",
     "gen_ai.input.messages",
     "gen_ai.prompt",
@@ -168,9 +174,17 @@ _INPUT = _Keys(
     "mlflow.spanInputs",
     "gen_ai.tool.call.arguments",
     "input",
+    "pydantic_ai.all_messages",
+    "tool_arguments",
 )
 _OUTPUT = _Keys(
     "langfuse.observation.output",
+    "genkit:output",
+    "ai.response.text",
+    "ai.response.toolCalls",
+    "ai.result.text",
+    "ai.toolCall.result",
+    "ai.response.object",
     "output.value",
     "gen_ai.output.messages",
     "gen_ai.completion",
@@ -178,6 +192,8 @@ _OUTPUT = _Keys(
     "mlflow.spanOutputs",
     "gen_ai.tool.call.result",
     "output",
+    "final_result",
+    "tool_response",
 )
 _SYSTEM_INSTRUCTIONS = _Keys("gen_ai.system_instructions")
 _ENVIRONMENT = _Keys("langfuse.environment", "deployment.environment.name", "deployment.environment")

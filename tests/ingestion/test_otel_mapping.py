@@ -314,3 +314,36 @@ def test_only_the_root_spans_trace_event_carries_resource_and_scope():
         "scope": {"name": "my-app", "version": "5.0.4", "attributes": {}},
     }
     assert traces["2" * 16]["metadata"] == {"team": "web"}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected_in", "expected_out"),
+    [
+        (  # Vercel AI SDK, a doGenerate span
+            {
+                "ai.prompt.messages": '[{"role": "user", "content": [{"type": "text", "text": "hi"}]}]',
+                "ai.response.text": "hello",
+                "gen_ai.request.model": "gpt-4o",
+            },
+            [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
+            "hello",
+        ),
+        (  # Vercel AI SDK: a tool call answered by tool calls, and a tool span
+            {"ai.prompt": '{"prompt": "weather?"}', "ai.response.toolCalls": '[{"toolName": "weather"}]'},
+            {"prompt": "weather?"},
+            [{"toolName": "weather"}],
+        ),
+        ({"ai.toolCall.args": '{"city": "Tokyo"}', "ai.toolCall.result": '"sunny"'}, {"city": "Tokyo"}, "sunny"),
+        ({"genkit:input": '{"q": 1}', "genkit:output": '{"a": 2}'}, {"q": 1}, {"a": 2}),
+        ({"pydantic_ai.all_messages": '[{"role": "user"}]', "final_result": '"done"'}, [{"role": "user"}], "done"),
+        ({"tool_arguments": '{"x": 1}', "tool_response": "ok"}, {"x": 1}, "ok"),
+        (  # Langfuse's own keys win over any framework's
+            {"langfuse.observation.input": '"mine"', "ai.prompt.messages": "[]", "ai.response.text": "theirs"},
+            "mine",
+            "theirs",
+        ),
+    ],
+)
+def test_framework_input_and_output_keys(attributes, expected_in, expected_out):
+    fields = _observations([_span("1" * 16, attributes)], scope="ai")["1" * 16]
+    assert (fields.get("input"), fields.get("output")) == (expected_in, expected_out)
