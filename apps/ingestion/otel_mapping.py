@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -158,7 +158,9 @@ class _Keys:
 _LOOKUPS_BY_KEY: dict[str, list["_Keys"]] = {}
 _TYPE = _Keys("langfuse.observation.type")
 _OPENINFERENCE_KIND = _Keys("openinference.span.kind")
-_NAME = _Keys("gen_ai.tool.name", "logfire.msg", "ai.toolCall.name")
+_NAME = _Keys("gen_ai.tool.name", "genkit:name", "logfire.msg", "ai.toolCall.name")
+_FUNCTION_ID = _Keys("ai.telemetry.functionId")
+_OPERATION_ID = _Keys("ai.operationId")
 # Framework keys (langfuse-api.md 4.4) come after Langfuse's own: Genkit, then the Vercel AI SDK;
 # Pydantic AI's after the generic `input`/`output`.
 _INPUT = _Keys(
@@ -220,6 +222,7 @@ _COST_DETAILS = _Keys("langfuse.observation.cost_details")
 _COST_TOTAL = _Keys("gen_ai.usage.cost", "llm.cost.total")
 _MODEL_PARAMETERS = _Keys("langfuse.observation.model.parameters", "llm.invocation_parameters", "model_config")
 _COMPLETION_START = _Keys("langfuse.observation.completion_start_time")
+_MS_TO_FIRST_CHUNK = _Keys("ai.response.msToFirstChunk", "ai.stream.msToFirstChunk")
 _LEVEL = _Keys("langfuse.observation.level")
 _STATUS_MESSAGE = _Keys("langfuse.observation.status_message")
 
@@ -582,6 +585,25 @@ def _completion_start(attrs: _Attributes) -> datetime | None:
     return aware(moment.replace(microsecond=moment.microsecond // 1000 * 1000))
 
 
+def _function_name(attrs: _Attributes) -> str | None:
+    """The Vercel AI SDK's name for a span: its telemetry function id and operation id."""
+    function_id = attrs.get(_FUNCTION_ID)
+    operation_id = attrs.get(_OPERATION_ID)
+    if function_id is None or operation_id is None:
+        return None
+    return f"{_as_text(function_id)}:{_as_text(operation_id)}"
+
+
+def _first_chunk(span: OtelSpan, attrs: _Attributes) -> datetime | None:
+    """Completion start from the Vercel AI SDK's milliseconds to the first chunk."""
+    value = attrs.get(_MS_TO_FIRST_CHUNK)
+    if isinstance(value, str):
+        value = _json(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 86_400_000:
+        return None
+    return span.start + timedelta(milliseconds=int(value))
+
+
 def _true(value: Any) -> bool:
     return value is True or (value is not None and str(value).lower() == "true")
 
@@ -632,7 +654,7 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     """The observation event of one span, plus a trace event when the span carries trace data."""
     attrs = _Attributes(span)
     obs_type = _observation_type(attrs)
-    name = _as_text(attrs.get(_NAME)) or span.name
+    name = _as_text(attrs.get(_NAME)) or _function_name(attrs) or span.name
     value_in, value_out = _io(span, attrs)
     env = attrs.get_or_resource(_ENVIRONMENT)
     env = environment(env) if env is not None else "default"
@@ -656,7 +678,7 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     model = _as_text(attrs.get(_MODEL))
     usage, cost = _usage(attrs), _cost(attrs)
     parameters = _model_parameters(attrs)
-    completion_start = _completion_start(attrs)
+    completion_start = _completion_start(attrs) or _first_chunk(span, attrs)
     level = _level(span, attrs)
     status_message = _as_text(attrs.get(_STATUS_MESSAGE)) or span.status_message or None
     rest = attrs.rest()

@@ -347,3 +347,19 @@ def test_only_the_root_spans_trace_event_carries_resource_and_scope():
 def test_framework_input_and_output_keys(attributes, expected_in, expected_out):
     fields = _observations([_span("1" * 16, attributes)], scope="ai")["1" * 16]
     assert (fields.get("input"), fields.get("output")) == (expected_in, expected_out)
+
+
+def test_vercel_ai_sdk_names_and_time_to_first_chunk():
+    attributes = {
+        "ai.telemetry.functionId": "support-chat",
+        "ai.operationId": "ai.streamText.doStream",
+        "ai.response.msToFirstChunk": 250.7,
+        "gen_ai.request.model": "gpt-4o",
+    }
+    fields = _observations([_span("1" * 16, attributes, start_ms=0)], scope="ai")["1" * 16]
+    assert fields["name"] == "support-chat:ai.streamText.doStream"
+    assert (fields["completion_start_time"] - fields["start_time"]).total_seconds() == 0.25
+    assert (
+        "completion_start_time"
+        not in _observations([_span("2" * 16, {"ai.stream.msToFirstChunk": "not a number"})], scope="ai")["2" * 16]
+    )
