@@ -64,6 +64,24 @@ _GEN_AI_OPERATIONS = {
     "create_agent": "AGENT",
     "execute_tool": "TOOL",
 }
+_GENKIT_SUBTYPES = {
+    "model": "GENERATION",
+    "background-model": "GENERATION",
+    "embedder": "EMBEDDING",
+    "tool": "TOOL",
+    "tool.v2": "TOOL",
+    "retriever": "RETRIEVER",
+    "evaluator": "EVALUATOR",
+}
+_VERCEL_OPERATIONS = {
+    "ai.generateText.doGenerate": "GENERATION",
+    "ai.streamText.doStream": "GENERATION",
+    "ai.generateObject.doGenerate": "GENERATION",
+    "ai.streamObject.doStream": "GENERATION",
+    "ai.embed.doEmbed": "EMBEDDING",
+    "ai.embedMany.doEmbed": "EMBEDDING",
+    "ai.toolCall": "TOOL",
+}
 _MODEL_KEYS = (
     "langfuse.observation.model.name",
     "gen_ai.response.model",
@@ -387,9 +405,18 @@ def _observation_type(attrs: _Attributes) -> str:
     kind = attrs.get(_OPENINFERENCE_KIND)
     if isinstance(kind, str) and (found := _OPENINFERENCE_KINDS.get(kind.upper())):
         return found
-    operation = attrs.values.get("gen_ai.operation.name")
+    values = attrs.values
+    operation = values.get("gen_ai.operation.name")
     if isinstance(operation, str) and (found := _GEN_AI_OPERATIONS.get(operation.lower())):
         return found
+    subtype = values.get("genkit:metadata:subtype")
+    if isinstance(subtype, str) and (found := _GENKIT_SUBTYPES.get(subtype)):
+        return found
+    vercel = values.get("ai.operationId") or values.get("operation.name")
+    if isinstance(vercel, str) and (found := _VERCEL_OPERATIONS.get(vercel)):
+        # Only a span that names its model is the model call; an embedding needs none.
+        if found != "GENERATION" or attrs.plan.fallback_type == "GENERATION" or "ai.model.id" in values:
+            return found
     return attrs.plan.fallback_type
 
 

@@ -363,3 +363,22 @@ def test_vercel_ai_sdk_names_and_time_to_first_chunk():
         "completion_start_time"
         not in _observations([_span("2" * 16, {"ai.stream.msToFirstChunk": "not a number"})], scope="ai")["2" * 16]
     )
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        ({"genkit:metadata:subtype": "model"}, "GENERATION"),
+        ({"genkit:metadata:subtype": "embedder"}, "EMBEDDING"),
+        ({"genkit:metadata:subtype": "tool.v2"}, "TOOL"),
+        ({"genkit:metadata:subtype": "retriever"}, "RETRIEVER"),
+        ({"ai.operationId": "ai.streamText.doStream", "ai.model.id": "gpt-4o"}, "GENERATION"),
+        ({"ai.operationId": "ai.generateText.doGenerate"}, "SPAN"),  # no model named: not the model call
+        ({"operation.name": "ai.embedMany.doEmbed"}, "EMBEDDING"),
+        ({"ai.operationId": "ai.toolCall"}, "TOOL"),
+        ({"ai.operationId": "ai.generateText", "ai.model.id": "gpt-4o"}, "SPAN"),  # the outer span
+        ({"langfuse.observation.type": "agent", "ai.operationId": "ai.toolCall"}, "AGENT"),  # declared wins
+    ],
+)
+def test_genkit_and_vercel_ai_sdk_types(attributes, expected):
+    assert _observations([_span("1" * 16, attributes)], scope="ai")["1" * 16]["type"] == expected
