@@ -73,6 +73,8 @@ _GENKIT_SUBTYPES = {
     "retriever": "RETRIEVER",
     "evaluator": "EVALUATOR",
 }
+# Vercel AI SDK agent spans repeat the usage of the model calls under them (langfuse-api.md 4.3).
+_VERCEL_AGENT_OPERATIONS = frozenset({"invoke_agent", "agent_step"})
 _VERCEL_OPERATIONS = {
     "ai.generateText.doGenerate": "GENERATION",
     "ai.streamText.doStream": "GENERATION",
@@ -704,6 +706,8 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     observation_metadata = _observation_metadata(attrs)
     model = _as_text(attrs.get(_MODEL))
     usage, cost = _usage(attrs), _cost(attrs)
+    if span.scope_name == "ai" and attrs.values.get("gen_ai.operation.name") in _VERCEL_AGENT_OPERATIONS:
+        model, usage, cost = None, {}, {}  # the agent's totals: its model calls are spans of their own
     parameters = _model_parameters(attrs)
     completion_start = _completion_start(attrs) or _first_chunk(span, attrs)
     level = _level(span, attrs)

@@ -382,3 +382,17 @@ def test_vercel_ai_sdk_names_and_time_to_first_chunk():
 )
 def test_genkit_and_vercel_ai_sdk_types(attributes, expected):
     assert _observations([_span("1" * 16, attributes)], scope="ai")["1" * 16]["type"] == expected
+
+
+def test_vercel_ai_sdk_agent_spans_carry_no_model_usage_or_cost_so_nothing_is_counted_twice():
+    attributes = {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.request.model": "gpt-4o",
+        "gen_ai.usage.input_tokens": 120,
+        "gen_ai.usage.cost": 0.5,
+    }
+    agent = _observations([_span("1" * 16, attributes)], scope="ai")["1" * 16]
+    assert agent["type"] == "AGENT"
+    assert not {"model", "provided_usage_details", "provided_cost_details"} & set(agent)
+    other = _observations([_span("2" * 16, attributes)], scope="my-agents")["2" * 16]  # not Vercel's
+    assert other["model"] == "gpt-4o" and other["provided_usage_details"] == {"input": 120}
