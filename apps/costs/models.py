@@ -72,6 +72,9 @@ class CostRecomputeJob(models.Model):
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set whenever a run claims the job or reports progress: a running job whose heartbeat is old
+    # lost its worker, and the sweeper starts it again.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     @property

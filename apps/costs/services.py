@@ -169,7 +169,7 @@ def cost_recompute_start(*, access: Access, window_start: datetime, window_end: 
     access.require("models:write")
     if window_end <= window_start:
         raise InvalidRequest("the end of the window must be after its start")
-    from apps.costs.tasks import run_cost_recompute
+    from apps.costs.tasks import dispatch_cost_recompute
 
     with transaction.atomic():
         job = CostRecomputeJob.objects.create(
@@ -182,5 +182,5 @@ def cost_recompute_start(*, access: Access, window_start: datetime, window_end: 
             target_id=job.id,
             after={"from": window_start.isoformat(), "to": window_end.isoformat()},
         )
-        transaction.on_commit(lambda: run_cost_recompute.delay(job_id=job.id, project_id=job.project_id))
+        transaction.on_commit(lambda: dispatch_cost_recompute(job))
     return job

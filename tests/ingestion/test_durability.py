@@ -3,10 +3,12 @@
 import contextlib
 import os
 import signal
+from datetime import timedelta
 
 import pytest
 import redis
 from django.conf import settings
+from django.utils import timezone
 
 from apps.core.cache import outage
 from apps.costs.models import CostRecomputeJob, ModelDefinition, PricingTier
@@ -100,7 +102,8 @@ def test_killed_worker_loses_nothing(tenant, api_client):
         assert wait_until(lambda: _pending(tenant) == 0, timeout=90), f"{_pending(tenant)} of {left} still pending"
 
 
-def test_cost_recompute_job_reports_progress(tenant, api_client, member_client):
+def _unpriced_generations(tenant, api_client) -> None:
+    """Three generations of a model with no price yet, then a price for it."""
     post_batch(
         api_client,
         tenant.project_key.header,
@@ -121,11 +124,19 @@ def test_cost_recompute_job_reports_progress(tenant, api_client, member_client):
     assert Observation.objects.get(project_id=tenant.project.id, id="r0").cost_status == "unknown"
     model = ModelDefinition.objects.create(project_id=tenant.project.id, model_name="acme", match_pattern="^acme-llm$")
     PricingTier.objects.create(model=model, name="Standard", is_default=True, prices={"input": "0.000002"})
+
+
+def _start_recompute(tenant, member_client) -> CostRecomputeJob:
     response = member_client.post(
         f"/project/{tenant.project.id}/settings/models/recompute/", {"from": "2026-02-01", "to": "2026-03-31"}
     )
     assert response.status_code == 302
-    job = CostRecomputeJob.objects.get(project_id=tenant.project.id)
+    return CostRecomputeJob.objects.get(project_id=tenant.project.id)
+
+
+def test_cost_recompute_job_reports_progress(tenant, api_client, member_client):
+    _unpriced_generations(tenant, api_client)
+    job = _start_recompute(tenant, member_client)
     with celery_worker():
         assert wait_until(lambda: CostRecomputeJob.objects.get(id=job.id).status == "done")
     job.refresh_from_db()
@@ -133,3 +144,35 @@ def test_cost_recompute_job_reports_progress(tenant, api_client, member_client):
     assert str(Observation.objects.get(project_id=tenant.project.id, id="r0").total_cost).startswith("0.002")
     page = member_client.get(f"/project/{tenant.project.id}/settings/models/recompute/")
     assert b"3 / 3" in page.content
+
+
+def test_a_recompute_job_outlives_a_flushed_broker_and_a_dead_worker(tenant, api_client, member_client, settings):
+    """Its message lost, the sweeper queues it again; running without progress (its worker gone),
+    the sweeper starts it again; and a second message for a live job does not run it twice."""
+    _unpriced_generations(tenant, api_client)
+    job = _start_recompute(tenant, member_client)
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # the job's message is gone
+    with celery_worker(beat=True, env=FAST_SWEEP):
+        assert wait_until(lambda: CostRecomputeJob.objects.get(id=job.id).status == "done", timeout=60)
+    assert str(Observation.objects.get(project_id=tenant.project.id, id="r0").total_cost).startswith("0.002")
+
+    # A run that died half way: running, its last progress long ago.
+    stale = timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS + 60)
+    CostRecomputeJob.objects.filter(id=job.id).update(status="running", processed=1, heartbeat_at=stale)
+    with celery_worker(beat=True, env={**FAST_SWEEP, "LANGOPS_JOB_STALL_SECONDS": "60"}):
+        assert wait_until(lambda: CostRecomputeJob.objects.get(id=job.id).status == "done", timeout=60)
+    assert CostRecomputeJob.objects.get(id=job.id).processed == 3
+
+
+def test_a_job_is_claimed_by_one_run_only(tenant, settings):
+    from apps.costs.tasks import _claim
+
+    window = {"window_start": timezone.now() - timedelta(days=1), "window_end": timezone.now()}
+    job = CostRecomputeJob.objects.create(project_id=tenant.project.id, **window)
+    assert _claim(job.id, tenant.project.id) is True
+    assert _claim(job.id, tenant.project.id) is False  # alive elsewhere
+    stale = timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS + 1)
+    CostRecomputeJob.objects.filter(id=job.id).update(heartbeat_at=stale)
+    assert _claim(job.id, tenant.project.id) is True  # its run stopped making progress
+    CostRecomputeJob.objects.filter(id=job.id).update(status="done")
+    assert _claim(job.id, tenant.project.id) is False
