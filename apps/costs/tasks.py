@@ -30,7 +30,8 @@ def run_cost_recompute(*, job_id: str, project_id: str) -> None:
     from apps.ingestion.writer import refresh_aggregates, update_rows
     from apps.traces.models import Observation
 
-    if not _claim(job_id, project_id):
+    # A retry (after a database error) takes up the job its failed attempt marked failed.
+    if not _claim(job_id, project_id, retrying=run_cost_recompute.request.retries > 0):
         return  # done, failed, or running elsewhere (a second message for it: the sweeper's or a redelivery)
     job = CostRecomputeJob.objects.get(id=job_id, project_id=project_id)
     scope = Observation.objects.filter(
@@ -72,12 +73,14 @@ def _stalled_before() -> datetime:
     return timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS)
 
 
-def _claim(job_id: str, project_id: str) -> bool:
+def _claim(job_id: str, project_id: str, *, retrying: bool = False) -> bool:
     """Mark the job running for this run, unless it is finished or another run is alive on it
     (one statement, so two messages for one job never both run it)."""
     claimable = Q(status=CostRecomputeJob.Status.QUEUED) | Q(
         status=CostRecomputeJob.Status.RUNNING, heartbeat_at__lt=_stalled_before()
     )
+    if retrying:
+        claimable |= Q(status=CostRecomputeJob.Status.FAILED)
     claimed = CostRecomputeJob.objects.filter(claimable, id=job_id, project_id=project_id).update(
         status=CostRecomputeJob.Status.RUNNING, heartbeat_at=timezone.now()
     )

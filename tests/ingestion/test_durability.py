@@ -174,5 +174,8 @@ def test_a_job_is_claimed_by_one_run_only(tenant, settings):
     stale = timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS + 1)
     CostRecomputeJob.objects.filter(id=job.id).update(heartbeat_at=stale)
     assert _claim(job.id, tenant.project.id) is True  # its run stopped making progress
+    CostRecomputeJob.objects.filter(id=job.id).update(status="failed")
+    assert _claim(job.id, tenant.project.id) is False  # failed is final, for the sweeper too
+    assert _claim(job.id, tenant.project.id, retrying=True) is True  # but the task's own retry takes it up
     CostRecomputeJob.objects.filter(id=job.id).update(status="done")
-    assert _claim(job.id, tenant.project.id) is False
+    assert _claim(job.id, tenant.project.id, retrying=True) is False
