@@ -42,11 +42,15 @@ def trace_dict(trace: Trace) -> dict[str, Any]:
 
 
 def trace_details(trace: Trace) -> dict[str, Any]:
-    """The per-trace figures of TraceWithDetails: html path, latency (s), total cost."""
+    """The per-trace figures of TraceWithDetails: html path, latency (s), total cost.
+
+    Numbers even for a trace without observations or prices (0), as Langfuse answers: the Python
+    SDK 2.x that Dify pins declares both as floats, and one null fails its whole `fetch_traces()`.
+    """
     return {
         "htmlPath": f"/project/{trace.project_id}/traces/{trace.id}",
-        "latency": trace.latency,
-        "totalCost": _float(trace.total_cost),
+        "latency": trace.latency or 0.0,
+        "totalCost": _float(trace.total_cost) or 0.0,
     }
 
 

@@ -64,6 +64,9 @@ def test_sdk2_dify_workflow(server, tenant):
     assert generation.output == "pong" and generation.end_time is not None
     assert generation.usage_details == {"input": 3, "output": 2, "total": 5}
     assert Score.objects.get(project_id=tenant.project.id, trace_id=nested.id).value == 0.5
+    # Read back by SDK v2 itself: a trace without cost is 0, not a null its models refuse.
+    unpriced = ids["unpriced"]
+    assert unpriced["fetched"][1:] == [0.0, 1] and unpriced["listed"] == [unpriced["fetched"][0]]
 
 
 def test_sdk4_dify_single_event_batches(server, tenant):

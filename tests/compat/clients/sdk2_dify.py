@@ -83,7 +83,12 @@ generation = nested.generation(name="chat", model="gpt-4o-mini", input="ping")
 generation.end(output="pong", usage={"promptTokens": 3, "completionTokens": 2, "totalTokens": 5})
 nested.update(output={"done": True})
 nested.score(name="quality", value=0.5)
+# A trace with spans only (no cost): SDK v2's read helpers validate latency and cost as floats.
+unpriced = client.trace(name="unpriced")
+unpriced.span(name="step", input="x", output="y")
 client.flush()
+fetched = client.fetch_trace(unpriced.id).data
+listed = client.fetch_traces(name="unpriced").data
 print(
     json.dumps(
         {
@@ -93,6 +98,10 @@ print(
             "nodes": node_ids,
             "nested_trace_id": nested.id,
             "nested_generation_id": generation.id,
+            "unpriced": {
+                "fetched": [fetched.id, fetched.total_cost, len(fetched.observations)],
+                "listed": [trace.id for trace in listed],
+            },
         }
     )
 )
