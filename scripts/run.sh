@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh runtime
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-langops.settings.base}"
-export LANGOPS_PUBLIC_URL="${LANGOPS_PUBLIC_URL:-http://${HOST:-127.0.0.1}:${PORT:-3000}}"
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py seed_demo
 exec .venv/bin/python manage.py serve

@@ -20,7 +20,11 @@ API_KEY_HASH_SALT = env_str("LANGOPS_API_KEY_SALT") or persistent_secret(DATA_DI
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-LANGOPS_PUBLIC_URL = env_str("LANGOPS_PUBLIC_URL", "http://127.0.0.1:3000").rstrip("/")
+# Where clients reach LangOps (connection snippets, presigned media URLs). By default the address
+# `manage.py serve` listens on (HOST and PORT, which it also sets for its web and worker processes).
+_LISTEN_HOST = env_str("HOST", "127.0.0.1")
+_LOCAL_HOST = "127.0.0.1" if _LISTEN_HOST in ("", "0.0.0.0", "::") else _LISTEN_HOST
+LANGOPS_PUBLIC_URL = env_str("LANGOPS_PUBLIC_URL", f"http://{_LOCAL_HOST}:{env_str('PORT', '3000')}").rstrip("/")
 LANGOPS_VERSION = "0.1.0"
 
 INSTALLED_APPS = [

@@ -1,6 +1,8 @@
 """`manage.py serve`: how many web processes it starts when not told."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -20,3 +22,22 @@ def test_with_redis_one_process_per_usable_core_at_least_two(settings, monkeypat
     assert default_web_workers() == 4
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
     assert default_web_workers() == 2
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"HOST": "0.0.0.0", "PORT": "3300"}, "http://127.0.0.1:3300"),  # a wildcard is not an address
+        ({"HOST": "langops.internal", "PORT": "8080"}, "http://langops.internal:8080"),
+        ({"PORT": "3300", "LANGOPS_PUBLIC_URL": "https://langops.example.com/"}, "https://langops.example.com"),
+    ],
+)
+def test_the_public_url_defaults_to_where_serve_listens(env, expected):
+    """Media upload URLs use it: serve sets HOST and PORT for its children, so `serve --port`
+    alone gives links that work."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "LANGOPS_PUBLIC_URL")}
+    code = "import django; django.setup(); from django.conf import settings; print(settings.LANGOPS_PUBLIC_URL)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == expected

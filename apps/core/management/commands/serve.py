@@ -73,7 +73,9 @@ class Command(BaseCommand):
                 settings.CELERY_BEAT_SCHEDULE_FILENAME,
             ],
         }
-        processes = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}
+        # The children's settings derive the public URL (media links, snippets) from these.
+        env = {**os.environ, "HOST": str(options["host"]), "PORT": str(options["port"])}
+        processes = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
         stopping = False
 
         def stop(*_args) -> None:
