@@ -8,7 +8,7 @@ without scopes, or one that overrides the enforcement hooks, fails at import tim
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, MethodNotAllowed
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,6 +51,8 @@ class TenantAPIView(APIView):
         method = request.method.upper()
         if method == "OPTIONS":
             return
+        if method not in self.scopes:  # before authentication: a wrong method is 405 for anyone
+            raise MethodNotAllowed(method)
         access = authenticate_api_key(request._request, allow_bearer=method in self.bearer_methods)
         if self.organization_key_message and access.api_key.is_organization_key:
             raise Unauthorized(self.organization_key_message)
@@ -63,6 +65,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, LangOpsError):
         return Response({"message": exc.message, "error": exc.error}, status=exc.status, headers=exc.headers)
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(exc, APIException):
+    if isinstance(exc, MethodNotAllowed):  # Langfuse's words for it
+        response.data = {"message": "Method not allowed", "error": "MethodNotAllowedError"}
+    elif response is not None and isinstance(exc, APIException):
         response.data = {"message": str(exc.detail), "error": type(exc).__name__}
     return response

@@ -413,3 +413,22 @@ def test_times_without_an_offset_are_utc_beside_times_with_one(tenant, api_clien
     trace = Trace.objects.get(id="t1")
     assert trace.timestamp == first.start_time and trace.end_time_max == first.end_time
     assert Score.objects.get().timestamp.isoformat() == "2026-11-28T12:00:02+00:00"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/public/ingestion"),
+        ("delete", "/api/public/ingestion"),
+        ("get", "/api/public/otel/v1/traces"),
+        ("put", "/api/public/otel/v1/metrics"),
+        ("get", "/api/public/scores"),
+        ("get", "/api/public/spans"),
+    ],
+)
+@pytest.mark.parametrize("authenticated", [True, False])
+def test_a_method_a_write_route_does_not_serve_is_405_json(method, path, authenticated, tenant, api_client):
+    headers = {"HTTP_AUTHORIZATION": tenant.project_key.header} if authenticated else {}
+    response = getattr(api_client, method)(path, **headers)
+    assert response.status_code == 405
+    assert response.json() == {"message": "Method not allowed", "error": "MethodNotAllowedError"}
