@@ -275,3 +275,21 @@ def test_cost_status_tells_price_unknown_from_zero(data, api_client, tenant):
     )
     assert _get(api_client, tenant, "/observations/priv").json()["costStatus"] == "unknown"
     assert _get(api_client, tenant, "/observations/g1").json()["costStatus"] == "computed"
+
+
+def test_times_always_carry_milliseconds_and_a_four_digit_year(tenant, api_client):
+    """Langfuse answers JavaScript's Date#toJSON: SDK 5 refuses a year like "1-01-01", and clients
+    parse ".000Z" and "Z" differently (sorting them as strings puts them out of order)."""
+    post_batch(
+        api_client,
+        tenant.project_key.header,
+        [
+            event("trace-create", {"id": "whole", "timestamp": "2026-11-29T00:00:00Z"}),
+            event("span-create", {"id": "early", "traceId": "whole", "startTime": "0001-01-01T00:00:00Z"}),
+        ],
+    )
+    trace = _get(api_client, tenant, "/traces/whole").json()
+    assert trace["timestamp"] == "2026-11-29T00:00:00.000Z"
+    assert trace["observations"][0]["startTime"] == "0001-01-01T00:00:00.000Z"
+    listed = _get(api_client, tenant, "/v2/observations").json()["data"]
+    assert [o["startTime"] for o in listed] == ["0001-01-01T00:00:00.000Z"]
