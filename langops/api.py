@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -84,3 +84,9 @@ def _mount() -> None:
 
 
 _mount()
+
+
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """A path under /api/public/ that no route serves: Langfuse's JSON 404 (clients parse the
+    body), not the console's HTML page. Answers nothing about the caller's data, so it needs no key."""
+    return JsonResponse({"message": "Not found", "error": "LangfuseNotFoundError"}, status=404)

@@ -20,6 +20,7 @@ PUBLIC_URL_NAMES = {
     "public_api:openapi-view": "interactive API docs page",
     "public_api:api-root": "ninja's index of the API",
     "media_blob": "local presigned media URL: a signed, expiring token names one object and operation",
+    "api_not_found": "JSON 404 for /api/public/ paths no route serves (reveals nothing)",
 }
 PUBLIC_OPERATIONS = {("GET", "/health")}
 

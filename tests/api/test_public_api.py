@@ -275,3 +275,11 @@ def test_renamed_project_is_visible_through_a_cached_key(tenant, api_client):
     assert (
         api_client.get("/api/public/projects", HTTP_AUTHORIZATION=header).json()["data"][0]["name"] == "Project Renamed"
     )
+
+
+@pytest.mark.parametrize("path", ["/api/public/nope", "/api/public/v9/traces", "/api/public/ready/now"])
+def test_unknown_public_api_paths_are_json_404(path, tenant, api_client):
+    for headers in ({}, {"HTTP_AUTHORIZATION": tenant.project_key.header}):
+        response = api_client.get(path, **headers)
+        assert response.status_code == 404
+        assert response.json() == {"message": "Not found", "error": "LangfuseNotFoundError"}
