@@ -41,7 +41,8 @@ class PublicApiBodyLimitMiddleware:
         # A valid key on a path that does not exist (say LANGFUSE_HOST with a wrong suffix) is worth telling.
         if (
             response.status_code == 404
-            and request.resolver_match is None  # no such endpoint (not an unknown id on a real one)
+            # no such endpoint (not an unknown id on a real one), JSON-answered or not
+            and (request.resolver_match is None or request.resolver_match.url_name == "api_not_found")
             and "/api/public/" in request.path
             and request.headers.get("Authorization", "").lower().startswith("basic")
         ):
