@@ -6,6 +6,7 @@ statement, and a failure to record never fails the request that carried the data
 
 import json
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -70,10 +71,34 @@ def record_outcomes(
                 slot[0] += n
                 slot[1] = now
         due = rejections or time.monotonic() - _last_flush[0] >= settings.INGESTION_HEALTH_FLUSH_SECONDS
+        if not due and _buffer:
+            _flush_later()
     if due:
         flush_outcomes()
     if rejections:
         _store_rejections(project_id, api_key_id, rejections)
+
+
+# The timer that writes what this process buffered, should no later request come to do it (per
+# process id: a forked child does not inherit the parent's timer thread).
+_timers: dict[int, threading.Timer] = {}
+
+
+def _flush_later() -> None:
+    """Write the buffer in INGESTION_HEALTH_FLUSH_SECONDS unless a timer already will (called with
+    the buffer's lock held), so the counts of a process that falls idle still reach the page."""
+    pid = os.getpid()
+    if pid not in _timers:
+        timer = _timers[pid] = threading.Timer(settings.INGESTION_HEALTH_FLUSH_SECONDS, _timed_flush)
+        timer.daemon = True
+        timer.start()
+
+
+def _timed_flush() -> None:
+    try:
+        flush_outcomes()
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def flush_outcomes() -> None:
@@ -82,6 +107,8 @@ def flush_outcomes() -> None:
         pending = dict(_buffer)
         _buffer.clear()
         _last_flush[0] = time.monotonic()
+        if (timer := _timers.pop(os.getpid(), None)) is not None:
+            timer.cancel()  # nothing left for it to write
     if not pending:
         return
     adapt = connection.ops.adapt_datetimefield_value
@@ -218,7 +245,7 @@ def _worker_stall_limit() -> timedelta:
 
 def project_summary(*, project_id: str, since: datetime) -> dict[str, Any]:
     """Counts by outcome, by key and by rejection reason since a moment, plus recent samples."""
-    flush_outcomes()  # this process's buffered counts; other processes flush within seconds
+    flush_outcomes()  # this process's buffered counts; other processes' timers write theirs within seconds
     counters = IngestionCounter.objects.filter(project_id=project_id, hour__gte=_hour(since))
     by_outcome = Counter({o: 0 for o in IngestionCounter.OUTCOMES})
     for row in counters.values("outcome").annotate(n=Sum("count")):

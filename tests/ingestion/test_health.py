@@ -1,6 +1,7 @@
 """Ingestion health: counters per key and outcome, refused samples, the doctor, health, rate limits."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -225,3 +226,19 @@ def test_the_legacy_trace_route_is_rate_limited_too(tenant, api_client, settings
     assert limited.status_code == 429 and 1 <= int(limited["Retry-After"]) <= 60
     assert limited.json()["code"] == "rate_limited"
     assert _counts(tenant)["rate_limited"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres("the flushing thread needs its own connection to a database the test shares")
+def test_counts_buffered_by_a_process_that_falls_idle_still_reach_the_database(tenant, settings):
+    from apps.ingestion.health import flush_outcomes, record_outcomes
+
+    settings.INGESTION_HEALTH_FLUSH_SECONDS = 0.3
+    flush_outcomes()  # a flush just happened: the next counts wait in memory
+    record_outcomes(project_id=tenant.project.id, api_key_id=tenant.project_key.id, counts={("accepted", ""): 3})
+    stored = IngestionCounter.objects.filter(project_id=tenant.project.id, outcome="accepted")
+    assert not stored.exists()  # buffered, and no request comes after it
+    deadline = time.monotonic() + 5
+    while not stored.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stored.get().count == 3
