@@ -81,6 +81,14 @@ def _utc_second(seconds: int) -> datetime:
 # --- protobuf --------------------------------------------------------------------------------
 
 
+def _double(number: float) -> float | str:
+    """A double as a number, or as JavaScript prints NaN and the infinities (langfuse-api.md 4.2):
+    JSON has no such numbers, and stored as null they would be lost."""
+    if math.isfinite(number):
+        return number
+    return "NaN" if math.isnan(number) else ("Infinity" if number > 0 else "-Infinity")
+
+
 def _pb_value(value: Any) -> Any:
     kind = value.WhichOneof("value")
     if kind == "string_value":
@@ -90,7 +98,7 @@ def _pb_value(value: Any) -> Any:
     if kind == "int_value":
         return value.int_value
     if kind == "double_value":
-        return value.double_value
+        return _double(value.double_value)
     if kind == "array_value":
         return [_pb_value(v) for v in value.array_value.values]
     if kind == "kvlist_value":
@@ -178,7 +186,7 @@ def _json_value(value: Any) -> Any:
             return str(value["intValue"])
     if "doubleValue" in value:
         try:
-            return float(value["doubleValue"])
+            return _double(float(value["doubleValue"]))
         except (TypeError, ValueError):
             return str(value["doubleValue"])
     if "arrayValue" in value:

@@ -1,5 +1,6 @@
 """OTLP span -> entity event mapping, without a database: precedence rules the endpoint tests do not pin."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -396,3 +397,37 @@ def test_vercel_ai_sdk_agent_spans_carry_no_model_usage_or_cost_so_nothing_is_co
     assert not {"model", "provided_usage_details", "provided_cost_details"} & set(agent)
     other = _observations([_span("2" * 16, attributes)], scope="my-agents")["2" * 16]  # not Vercel's
     assert other["model"] == "gpt-4o" and other["provided_usage_details"] == {"input": 120}
+
+
+def test_nan_and_infinite_doubles_are_kept_as_javascript_prints_them():
+    from apps.ingestion.otel_decode import decode_json
+
+    attributes = [
+        {"key": "score.nan", "value": {"doubleValue": "NaN"}},
+        {"key": "score.inf", "value": {"doubleValue": "-Infinity"}},
+        {"key": "score.ok", "value": {"doubleValue": 0.5}},
+    ]
+    body = {
+        "resourceSpans": [
+            {
+                "scopeSpans": [
+                    {
+                        "scope": {"name": "my-app"},
+                        "spans": [
+                            {
+                                "traceId": TRACE,
+                                "spanId": "1" * 16,
+                                "name": "s",
+                                "startTimeUnixNano": "1795863032615000000",
+                                "attributes": attributes,
+                            }
+                        ],
+                    }
+                ]
+            }
+        ]
+    }
+    (span,) = decode_json(json.dumps(body).encode())
+    assert span.attributes == {"score.nan": "NaN", "score.inf": "-Infinity", "score.ok": 0.5}
+    pb = decode_protobuf(protobuf_request([_span("2" * 16, {"x": float("nan"), "y": float("inf")})]))
+    assert pb[0].attributes == {"x": "NaN", "y": "Infinity"}
