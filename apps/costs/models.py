@@ -1,5 +1,7 @@
 """Model definitions and their prices; cost recomputation jobs."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 
@@ -76,6 +78,12 @@ class CostRecomputeJob(models.Model):
     # lost its worker, and the sweeper starts it again.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def window_last_moment(self) -> datetime:
+        """The window's end is exclusive (the console's "to" day ends at the next midnight): its
+        last moment is what the page shows."""
+        return self.window_end - timedelta(microseconds=1)
 
     @property
     def percent(self) -> int:

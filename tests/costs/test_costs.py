@@ -170,6 +170,7 @@ def test_the_jobs_table_keeps_polling_while_an_older_job_runs(tenant, member_cli
     CostRecomputeJob.objects.filter(id=older.id).update(created_at=newer.created_at - timedelta(minutes=1))
     table = member_client.get(reverse("projects:cost_recompute", args=[tenant.project.id]))
     assert 'hx-trigger="every 2s"' in table.content.decode()
+    assert "2026-01-01 – 2026-01-31" in table.content.decode()  # the window's days, its last one included
     CostRecomputeJob.objects.filter(id=older.id).update(status="done")
     table = member_client.get(reverse("projects:cost_recompute", args=[tenant.project.id]))
     assert 'hx-trigger="every 2s"' not in table.content.decode()
