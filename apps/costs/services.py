@@ -8,6 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from apps.audit.services import audit_record
+from apps.core import jobs
 from apps.core.access import Access
 from apps.core.errors import Conflict, InvalidRequest, NotFound
 from apps.costs.catalogue import compile_pattern
@@ -169,7 +170,7 @@ def cost_recompute_start(*, access: Access, window_start: datetime, window_end: 
     access.require("models:write")
     if window_end <= window_start:
         raise InvalidRequest("the end of the window must be after its start")
-    from apps.costs.tasks import dispatch_cost_recompute
+    from apps.costs.tasks import run_cost_recompute
 
     with transaction.atomic():
         job = CostRecomputeJob.objects.create(
@@ -182,5 +183,5 @@ def cost_recompute_start(*, access: Access, window_start: datetime, window_end: 
             target_id=job.id,
             after={"from": window_start.isoformat(), "to": window_end.isoformat()},
         )
-        transaction.on_commit(lambda: dispatch_cost_recompute(job))
+        transaction.on_commit(lambda: jobs.dispatch(run_cost_recompute, job))
     return job

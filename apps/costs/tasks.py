@@ -1,13 +1,13 @@
 """Recomputing historical costs after model prices change, with progress on the job row."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from apps.core import jobs
 from apps.core.tasks import task
 from apps.costs.models import CostRecomputeJob
 
@@ -31,14 +31,14 @@ def run_cost_recompute(*, job_id: str, project_id: str) -> None:
     from apps.traces.models import Observation
 
     # A retry (after a database error) takes up the job its failed attempt marked failed.
-    if not _claim(job_id, project_id, retrying=run_cost_recompute.request.retries > 0):
+    if not jobs.claim(CostRecomputeJob, job_id, project_id, retrying=run_cost_recompute.request.retries > 0):
         return  # done, failed, or running elsewhere (a second message for it: the sweeper's or a redelivery)
     job = CostRecomputeJob.objects.get(id=job_id, project_id=project_id)
     scope = Observation.objects.filter(
         project_id=project_id, start_time__gte=job.window_start, start_time__lt=job.window_end, model__isnull=False
     ).exclude(cost_status="provided")
-    jobs = CostRecomputeJob.objects.filter(id=job.id)
-    jobs.update(total=scope.count(), processed=0, updated=0, error="", heartbeat_at=timezone.now())
+    this_job = CostRecomputeJob.objects.filter(id=job.id)
+    this_job.update(total=scope.count(), processed=0, updated=0, error="", heartbeat_at=timezone.now())
     names = [f.attname for f in Observation._meta.concrete_fields]
     matcher = model_matcher(project_id)
     processed = updated = 0
@@ -60,55 +60,16 @@ def run_cost_recompute(*, job_id: str, project_id: str) -> None:
                 update_rows(Observation, rows)
                 refresh_aggregates(project_id, {row["trace_id"] for row in rows})
                 processed += len(rows)
-                jobs.update(processed=processed, updated=updated, heartbeat_at=timezone.now())
+                this_job.update(processed=processed, updated=updated, heartbeat_at=timezone.now())
             after = (rows[-1]["start_time"], rows[-1]["id"])
     except Exception as exc:
-        jobs.update(status=CostRecomputeJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
+        this_job.update(status=CostRecomputeJob.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now())
         raise
-    jobs.update(status=CostRecomputeJob.Status.DONE, finished_at=timezone.now())
+    this_job.update(status=CostRecomputeJob.Status.DONE, finished_at=timezone.now())
     logger.info("cost recompute %s: %s observations, %s changed", job.id, processed, updated)
-
-
-def _stalled_before() -> datetime:
-    return timezone.now() - timedelta(seconds=settings.JOB_STALL_SECONDS)
-
-
-def _claim(job_id: str, project_id: str, *, retrying: bool = False) -> bool:
-    """Mark the job running for this run, unless it is finished or another run is alive on it
-    (one statement, so two messages for one job never both run it)."""
-    claimable = Q(status=CostRecomputeJob.Status.QUEUED) | Q(
-        status=CostRecomputeJob.Status.RUNNING, heartbeat_at__lt=_stalled_before()
-    )
-    if retrying:
-        claimable |= Q(status=CostRecomputeJob.Status.FAILED)
-    claimed = CostRecomputeJob.objects.filter(claimable, id=job_id, project_id=project_id).update(
-        status=CostRecomputeJob.Status.RUNNING, heartbeat_at=timezone.now()
-    )
-    return claimed == 1
-
-
-def dispatch_cost_recompute(job: CostRecomputeJob) -> None:
-    """Hand the job to a worker. A broker that cannot take it is logged, not raised: the job row
-    is committed, and the sweeper hands it over again."""
-    try:
-        run_cost_recompute.apply_async(kwargs={"job_id": job.id, "project_id": job.project_id}, retry=False)
-    except Exception:
-        logger.exception("cost recompute %s could not be queued; the sweeper will retry", job.id)
 
 
 @task(queue="default")
 def sweep_cost_recompute_jobs() -> int:
-    """Queue again the jobs no worker is on: queued for longer than the grace period (their message
-    was lost with a flushed or unreachable broker) or running without progress for JOB_STALL_SECONDS
-    (their worker died). A job whose first message is merely late runs once: see `_claim`."""
-    grace = timezone.now() - timedelta(seconds=settings.ENRICHMENT_GRACE_SECONDS)
-    stuck = CostRecomputeJob.objects.filter(
-        Q(status=CostRecomputeJob.Status.QUEUED, created_at__lt=grace)
-        | Q(status=CostRecomputeJob.Status.RUNNING, heartbeat_at__lt=_stalled_before())
-    )
-    jobs = list(stuck[:100])
-    for job in jobs:
-        dispatch_cost_recompute(job)
-    if jobs:
-        logger.info("sweeper queued %s cost recompute jobs again", len(jobs))
-    return len(jobs)
+    """Queue again the recompute jobs no worker is on (apps.core.jobs)."""
+    return jobs.sweep(CostRecomputeJob, run_cost_recompute)
