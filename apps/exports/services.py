@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.services import audit_record
+from apps.core import jobs
 from apps.core.access import Access
 from apps.exports.models import ExportJob
 from apps.traces.export_tables import ExportTable, at_most
@@ -53,5 +54,5 @@ def export_start(*, access: Access, table: ExportTable, export_format: str, para
             target_id=job.id,
             after={"table": table.name, "format": export_format, "filters": params},
         )
-        transaction.on_commit(lambda: run_export.delay(job_id=job.id, project_id=job.project_id))
+        transaction.on_commit(lambda: jobs.dispatch(run_export, job))
     return job

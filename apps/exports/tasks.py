@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from apps.core import jobs
 from apps.core.blobs import blob_store
 from apps.core.tasks import task
 from apps.exports.models import ExportJob
@@ -32,15 +33,15 @@ class _Progress:
             else:
                 yield row
             if self.done % every == 0:
-                self.jobs.update(rows_done=self.done, rows_skipped=self.skipped)
+                self.jobs.update(rows_done=self.done, rows_skipped=self.skipped, heartbeat_at=timezone.now())
 
 
 @task(queue="exports")
 def run_export(*, job_id: str, project_id: str) -> None:
     """Stream the job's filtered table into a file of the blob store, then mark the job done."""
-    job = ExportJob.objects.filter(id=job_id, project_id=project_id).first()
-    if job is None or job.status == ExportJob.Status.DONE:
-        return
+    if not jobs.claim(ExportJob, job_id, project_id, retrying=run_export.request.retries > 0):
+        return  # gone, done, failed, or running elsewhere (a second message for it)
+    job = ExportJob.objects.get(id=job_id)
     table = export_tables.TABLES[job.table]
     progress = _Progress(job.id)
     store = blob_store()
@@ -48,7 +49,7 @@ def run_export(*, job_id: str, project_id: str) -> None:
     try:
         estimate = export_tables.at_most(table, project_id, job.params, settings.EXPORT_ESTIMATE_CAP)
         progress.jobs.update(
-            status=ExportJob.Status.RUNNING, rows_estimated=estimate, rows_done=0, rows_skipped=0, error=""
+            rows_estimated=estimate, rows_done=0, rows_skipped=0, error="", heartbeat_at=timezone.now()
         )
         with store.staging_file() as staged:
             try:
@@ -82,3 +83,9 @@ def delete_expired_exports() -> int:
     """Delete export jobs past their expiry; their files go with them (see signals)."""
     deleted, _ = ExportJob.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
+
+
+@task(queue="exports")
+def sweep_export_jobs() -> int:
+    """Queue again the export jobs no worker is on (apps.core.jobs)."""
+    return jobs.sweep(ExportJob, run_export)

@@ -156,6 +156,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.costs.tasks.sweep_cost_recompute_jobs",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
+    "sweep-export-jobs": {
+        "task": "apps.exports.tasks.sweep_export_jobs",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
     "index-trace-search": {
         "task": "apps.traces.tasks.index_pending_traces",
         "schedule": float(env_int("LANGOPS_SEARCH_INDEX_INTERVAL_SECONDS", 3)),
@@ -164,7 +168,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 # One run of the search indexer works at most this long before the next scheduled run takes over.
 SEARCH_INDEX_BUDGET_SECONDS = env_int("LANGOPS_SEARCH_INDEX_BUDGET_SECONDS", 20)
 ENRICHMENT_GRACE_SECONDS = env_int("LANGOPS_ENRICHMENT_GRACE_SECONDS", 30)
-# A running background job (cost recompute) without progress for this long lost its worker.
+# A running background job (cost recompute, export) without progress for this long lost its worker.
 JOB_STALL_SECONDS = env_int("LANGOPS_JOB_STALL_SECONDS", 300)
 # Ingestion-health counters are summed in memory and written at most this often (seconds).
 INGESTION_HEALTH_FLUSH_SECONDS = env_int("LANGOPS_INGESTION_HEALTH_FLUSH_SECONDS", 2)

@@ -5,6 +5,7 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
+import redis
 from django.urls import reverse
 from django.utils import timezone
 
@@ -91,3 +92,15 @@ def test_worker_exports_to_s3_and_the_download_is_a_presigned_url(many_traces, m
             assert not store.exists(job.file_key)
         finally:
             blob_store.cache_clear()
+
+
+def test_an_export_whose_message_was_lost_is_queued_again_by_the_sweeper(many_traces, member_client, settings):
+
+    settings.EXPORT_DIRECT_MAX_ROWS = 100
+    job = _start(member_client, many_traces.project.id, "csv")
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()  # the job's message is gone
+    fast_sweep = {"LANGOPS_SWEEP_INTERVAL_SECONDS": "1", "LANGOPS_ENRICHMENT_GRACE_SECONDS": "0"}
+    with celery_worker(queues="exports,default", beat=True, env=fast_sweep):
+        assert wait_until(lambda: ExportJob.objects.get(id=job.id).status in ("done", "failed"), timeout=60)
+    job.refresh_from_db()
+    assert (job.status, job.rows_done) == ("done", ROWS), job.error

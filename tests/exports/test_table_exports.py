@@ -288,7 +288,7 @@ def test_large_export_becomes_a_job_with_progress_and_a_file(
     with CaptureQueriesContext(connection) as queries:
         run_export(job_id=job.id, project_id=job.project_id)
     progress_writes = [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "exports_exportjob"')]
-    assert len(progress_writes) == 2 + 2  # running, one per row, done
+    assert len(progress_writes) == 1 + 1 + 2 + 1  # claimed, its estimate, one per row, done
 
     job.refresh_from_db()
     assert (job.status, job.rows_done, job.rows_estimated, job.rows_skipped) == ("done", 2, 2, 0)
