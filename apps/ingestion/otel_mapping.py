@@ -94,15 +94,9 @@ _MODEL_KEYS = (
     "model",
 )
 # The model keys that make a span without a declared type a generation (langfuse-api.md 4.5, rule
-# 10): not `ai.model.id`, which the Vercel AI SDK also puts on its outer spans, whose
-# `doGenerate`/`doStream` children are the generations.
-_GENERATION_MODEL_KEYS = (
-    "langfuse.observation.model.name",
-    "gen_ai.request.model",
-    "gen_ai.response.model",
-    "llm.model_name",
-    "model",
-)
+# 10): all but `ai.model.id`, which the Vercel AI SDK also puts on its outer spans (their
+# `doGenerate`/`doStream` children are the generations), and `llm.response.model`.
+_GENERATION_MODEL_KEYS = tuple(key for key in _MODEL_KEYS if key not in ("ai.model.id", "llm.response.model"))
 _TOOL_KEYS = ("ai.toolCall.name", "gen_ai.tool.name", "gen_ai.tool.call.id")
 # The compatibility keys of user, session and tags: metadata keys that older SDK integrations
 # (LangChain callbacks, Vercel AI telemetry) used for them.
