@@ -234,6 +234,11 @@ _MODEL = _Keys(*_MODEL_KEYS)
 _USAGE_DETAILS = _Keys("langfuse.observation.usage_details")
 _COST_DETAILS = _Keys("langfuse.observation.cost_details")
 _COST_TOTAL = _Keys("gen_ai.usage.cost", "llm.cost.total")
+# Vercel AI SDK (scope "ai") usage beside its gen_ai.usage.* counts.
+_VERCEL_TOTAL = _Keys("ai.usage.tokens", "ai.usage.totalTokens")
+_VERCEL_CACHED = _Keys("ai.usage.cachedInputTokens")
+_VERCEL_REASONING = _Keys("ai.usage.reasoningTokens")
+_VERCEL_PROVIDER_METADATA = "ai.response.providerMetadata"  # read, and still kept in the metadata
 _MODEL_PARAMETERS = _Keys("langfuse.observation.model.parameters", "llm.invocation_parameters", "model_config")
 _COMPLETION_START = _Keys("langfuse.observation.completion_start_time")
 _MS_TO_FIRST_CHUNK = _Keys("ai.response.msToFirstChunk", "ai.stream.msToFirstChunk")
@@ -507,11 +512,16 @@ def _object(value: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _usage(attrs: _Attributes) -> dict[str, int]:
+def _usage(attrs: _Attributes, scope_name: str) -> dict[str, int]:
     explicit = attrs.get(_USAGE_DETAILS)
     if explicit is not None:
         return usage_details_from(_object(explicit))
-    raw = {**attrs.prefixed("gen_ai.usage."), **attrs.prefixed("llm.token_count.")}
+    gen_ai = attrs.prefixed("gen_ai.usage.")
+    if scope_name == "ai" and (vercel := _vercel_usage(attrs, gen_ai)) is not None:
+        return vercel
+    if scope_name == "pydantic-ai" and (pydantic := _pydantic_ai_usage(gen_ai)) is not None:
+        return pydantic
+    raw = {**gen_ai, **attrs.prefixed("llm.token_count.")}
     if not raw:  # what the rest makes of no counts at all
         return {}
     raw.pop("cost", None)
@@ -547,6 +557,89 @@ def _usage(attrs: _Attributes) -> dict[str, int]:
     for key, value in raw.items():
         usage.setdefault(key.removeprefix("details."), value)
     return usage_details_from(usage)
+
+
+def _count(value: Any) -> int | None:
+    """A token count as the frameworks send it: a number, its text, or `{"intValue": n}` JSON."""
+    value = _json(value) if isinstance(value, str) else value
+    if isinstance(value, dict):
+        value = value.get("intValue")
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError, OverflowError):  # not a count (inf overflows)
+        return None
+
+
+def _vercel_usage(attrs: _Attributes, gen_ai: dict[str, Any]) -> dict[str, int] | None:
+    """The Vercel AI SDK's model-call usage (langfuse-api.md 4.4): input and output from
+    `gen_ai.usage.*`, the total from `ai.usage.tokens`, cache and reasoning counts from
+    `ai.usage.*` and then from the provider metadata (OpenAI, Anthropic, Bedrock), and input and
+    output without them. None for a span without `gen_ai.usage` input or output counts: the
+    SDK's outer spans repeat their model calls' `ai.usage.*`, and counting those again would
+    double the trace's tokens (Langfuse gives such spans zero input and output instead)."""
+    prompt = _first(gen_ai, "prompt_tokens", "input_tokens")
+    completion = _first(gen_ai, "completion_tokens", "output_tokens")
+    if prompt is None and completion is None:
+        return None
+    usage: dict[str, int | None] = {
+        "input": prompt,
+        "output": completion,
+        "total": _count(attrs.get(_VERCEL_TOTAL)),
+        "input_cached_tokens": _count(attrs.get(_VERCEL_CACHED)),
+        "output_reasoning_tokens": _count(attrs.get(_VERCEL_REASONING)),
+    }
+    providers = _object(attrs.values.get(_VERCEL_PROVIDER_METADATA))
+    openai, anthropic, bedrock = (providers.get(name) for name in ("openai", "anthropic", "bedrock"))
+    found: dict[str, Any] = {}
+    if isinstance(openai, dict):
+        found.update(
+            input_cached_tokens=openai.get("cachedPromptTokens"),
+            accepted_prediction_tokens=openai.get("acceptedPredictionTokens"),
+            rejected_prediction_tokens=openai.get("rejectedPredictionTokens"),
+            output_reasoning_tokens=openai.get("reasoningTokens"),
+        )
+    if isinstance(anthropic, dict) and isinstance(anthropic.get("usage"), dict):
+        counts = anthropic["usage"]
+        found["input_cache_creation"] = counts.get("cache_creation_input_tokens")
+        found["input_cached_tokens"] = found.get("input_cached_tokens") or counts.get("cache_read_input_tokens")
+        by_ttl = counts.get("cache_creation")
+        if isinstance(by_ttl, dict):  # the 5-minute and 1-hour parts, counted once
+            found["input_cache_creation_5m"] = by_ttl.get("ephemeral_5m_input_tokens")
+            found["input_cache_creation_1h"] = by_ttl.get("ephemeral_1h_input_tokens")
+    if isinstance(bedrock, dict) and isinstance(bedrock.get("usage"), dict):
+        counts = bedrock["usage"]
+        found["input_cache_read"] = counts.get("cacheReadInputTokens")
+        found["input_cache_write"] = counts.get("cacheWriteInputTokens")
+        found["input_cache_creation"] = found.get("input_cache_creation") or counts.get("cacheCreationInputTokens")
+    for key, value in found.items():
+        if usage.get(key) is None:
+            usage[key] = _count(value)
+    parts = {key: usage.get(key) or 0 for key in ("input_cache_creation_5m", "input_cache_creation_1h")}
+    if usage.get("input_cache_creation") is not None and any(parts.values()):
+        usage["input_cache_creation"] = max(usage["input_cache_creation"] - sum(parts.values()), 0)
+    cached = ("input_cached_tokens", "input_cache_creation", *parts, "input_cache_read")
+    usage["input"] = max((usage["input"] or 0) - sum(usage.get(key) or 0 for key in cached), 0)
+    usage["output"] = max((usage["output"] or 0) - (usage["output_reasoning_tokens"] or 0), 0)
+    return usage_details_from({key: value for key, value in usage.items() if value is not None})
+
+
+def _pydantic_ai_usage(gen_ai: dict[str, Any]) -> dict[str, int] | None:
+    """Pydantic AI reports its counts twice, summed (`gen_ai.usage.input_tokens`) and as the
+    provider gave them (`gen_ai.usage.details.*`): only the details are read, so nothing is
+    counted twice (langfuse-api.md 4.4). None when it sent no details (older releases)."""
+    if "details.input_tokens" not in gen_ai and "details.output_tokens" not in gen_ai:
+        return None
+    cache_read = gen_ai.get("details.cache_read_input_tokens", gen_ai.get("details.cache_read_tokens"))
+    cache_write = gen_ai.get("cache_write_tokens", gen_ai.get("details.cache_creation_input_tokens"))
+    usage = {
+        "input": _count(gen_ai.get("details.input_tokens")),
+        "output": _count(gen_ai.get("details.output_tokens")),
+        "input_cache_read": _count(cache_read),
+        "input_cache_creation": _count(cache_write),
+    }
+    return usage_details_from({key: value for key, value in usage.items() if value is not None})
 
 
 def _first(raw: dict[str, Any], *keys: str) -> int | None:
@@ -699,7 +792,7 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     trace_metadata = _trace_metadata(attrs)
     observation_metadata = _observation_metadata(attrs)
     model = _as_text(attrs.get(_MODEL))
-    usage, cost = _usage(attrs), _cost(attrs)
+    usage, cost = _usage(attrs, span.scope_name), _cost(attrs)
     if span.scope_name == "ai" and attrs.values.get("gen_ai.operation.name") in _VERCEL_AGENT_OPERATIONS:
         model, usage, cost = None, {}, {}  # the agent's totals: its model calls are spans of their own
     parameters = _model_parameters(attrs)

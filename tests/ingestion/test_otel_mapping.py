@@ -431,3 +431,114 @@ def test_nan_and_infinite_doubles_are_kept_as_javascript_prints_them():
     assert span.attributes == {"score.nan": "NaN", "score.inf": "-Infinity", "score.ok": 0.5}
     pb = decode_protobuf(protobuf_request([_span("2" * 16, {"x": float("nan"), "y": float("inf")})]))
     assert pb[0].attributes == {"x": "NaN", "y": "Infinity"}
+
+
+def _usage(attributes: dict, scope: str) -> dict | None:
+    return _observations([_span("1" * 16, attributes)], scope=scope)["1" * 16].get("provided_usage_details")
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        # AI SDK 4: prompt/completion names; the total from ai.usage.tokens.
+        (
+            {"gen_ai.usage.prompt_tokens": 120, "gen_ai.usage.completion_tokens": 40, "ai.usage.tokens": 160},
+            {"input": 120, "output": 40, "total": 160},
+        ),
+        # AI SDK 5: cached and reasoning counts come off input and output.
+        (
+            {
+                "gen_ai.usage.input_tokens": 1000,
+                "gen_ai.usage.output_tokens": 300,
+                "ai.usage.cachedInputTokens": 800,
+                "ai.usage.reasoningTokens": '{"intValue": 100}',
+            },
+            {"input": 200, "output": 200, "input_cached_tokens": 800, "output_reasoning_tokens": 100},
+        ),
+        # OpenAI provider metadata, where ai.usage.* says nothing.
+        (
+            {
+                "gen_ai.usage.input_tokens": 500,
+                "gen_ai.usage.output_tokens": 50,
+                "ai.response.providerMetadata": json.dumps(
+                    {"openai": {"cachedPromptTokens": 300, "reasoningTokens": 20, "acceptedPredictionTokens": 5}}
+                ),
+            },
+            {
+                "input": 200,
+                "output": 30,
+                "input_cached_tokens": 300,
+                "output_reasoning_tokens": 20,
+                "accepted_prediction_tokens": 5,
+            },
+        ),
+        # Anthropic: cache reads and writes, the writes split by time to live and counted once.
+        (
+            {
+                "gen_ai.usage.input_tokens": 18495,
+                "gen_ai.usage.output_tokens": 445,
+                "ai.response.providerMetadata": json.dumps(
+                    {
+                        "anthropic": {
+                            "usage": {
+                                "cache_creation_input_tokens": 2089,
+                                "cache_read_input_tokens": 16399,
+                                "cache_creation": {"ephemeral_5m_input_tokens": 2000, "ephemeral_1h_input_tokens": 89},
+                            }
+                        }
+                    }
+                ),
+            },
+            {
+                "input": 7,
+                "output": 445,
+                "input_cached_tokens": 16399,
+                "input_cache_creation": 0,
+                "input_cache_creation_5m": 2000,
+                "input_cache_creation_1h": 89,
+            },
+        ),
+        # Bedrock.
+        (
+            {
+                "gen_ai.usage.input_tokens": 5000,
+                "gen_ai.usage.output_tokens": 10,
+                "ai.response.providerMetadata": json.dumps(
+                    {"bedrock": {"usage": {"cacheReadInputTokens": 4482, "cacheWriteInputTokens": 7}}}
+                ),
+            },
+            {"input": 518, "output": 10, "input_cache_read": 4482, "input_cache_write": 7},
+        ),
+        # The outer span repeats its model calls' counts in ai.usage.*: not counted again.
+        ({"ai.usage.promptTokens": 120, "ai.usage.completionTokens": 40, "ai.usage.tokens": 160}, None),
+    ],
+)
+def test_vercel_ai_sdk_usage(attributes, expected):
+    assert _usage(attributes, "ai") == expected
+
+
+def test_vercel_ai_sdk_usage_keys_are_read_only_from_its_own_scope():
+    attributes = {
+        "gen_ai.usage.input_tokens": 1000,
+        "gen_ai.usage.output_tokens": 300,
+        "ai.usage.cachedInputTokens": 800,
+    }
+    assert _usage(attributes, "my-instrumentation") == {"input": 1000, "output": 300}
+
+
+def test_pydantic_ai_usage_reads_the_details_only_so_nothing_is_counted_twice():
+    attributes = {
+        "gen_ai.usage.input_tokens": 1200,  # the sum of the details below
+        "gen_ai.usage.output_tokens": 80,
+        "gen_ai.usage.details.input_tokens": 200,
+        "gen_ai.usage.details.output_tokens": 80,
+        "gen_ai.usage.details.cache_read_input_tokens": 900,
+        "gen_ai.usage.details.cache_creation_input_tokens": 100,
+    }
+    expected = {"input": 200, "output": 80, "input_cache_read": 900, "input_cache_creation": 100}
+    assert _usage(attributes, "pydantic-ai") == expected
+    # An older release sends no details: the summed counts are read as any other span's.
+    assert _usage({"gen_ai.usage.input_tokens": 1200, "gen_ai.usage.output_tokens": 80}, "pydantic-ai") == {
+        "input": 1200,
+        "output": 80,
+    }
