@@ -175,14 +175,21 @@ _OPENINFERENCE_KIND = _Keys("openinference.span.kind")
 _NAME = _Keys("gen_ai.tool.name", "genkit:name", "logfire.msg", "ai.toolCall.name")
 _FUNCTION_ID = _Keys("ai.telemetry.functionId")
 _OPERATION_ID = _Keys("ai.operationId")
-# Framework keys (langfuse-api.md 4.4) come after Langfuse's own: Genkit, then the Vercel AI SDK;
-# Pydantic AI's after the generic `input`/`output`.
+# Framework keys (langfuse-api.md 4.4) come after Langfuse's own: Genkit, the Vercel AI SDK, Vertex
+# AI ADK, Logfire, LiveKit Agents; Pydantic AI's after the generic `input`/`output`.
 _INPUT = _Keys(
     "langfuse.observation.input",
     "genkit:input",
     "ai.prompt.messages",
     "ai.prompt",
     "ai.toolCall.args",
+    # Vertex AI ADK: a tool span also carries an empty "{}" LLM request, so its arguments come first.
+    "gcp.vertex.agent.tool_call_args",
+    "gcp.vertex.agent.llm_request",
+    "prompt",  # Logfire
+    "lk.input_text",  # LiveKit Agents
+    "lk.user_transcript",
+    "lk.chat_ctx",
     "input.value",
     "gen_ai.input.messages",
     "gen_ai.prompt",
@@ -201,6 +208,13 @@ _OUTPUT = _Keys(
     "ai.result.text",
     "ai.toolCall.result",
     "ai.response.object",
+    "ai.result.object",  # AI SDK before 4.0
+    "ai.result.toolCalls",
+    "gcp.vertex.agent.tool_response",
+    "gcp.vertex.agent.llm_response",
+    "all_messages_events",  # Logfire
+    "lk.function_tool.output",  # LiveKit Agents
+    "lk.response.text",
     "output.value",
     "gen_ai.output.messages",
     "gen_ai.completion",
@@ -399,8 +413,10 @@ class _Attributes:
         return {k: v for k, v in self.values.items() if k not in used}
 
 
-def _observation_type(attrs: _Attributes) -> str:
+def _observation_type(span: OtelSpan, attrs: _Attributes) -> str:
     declared = attrs.get(_TYPE)
+    if declared == "span" and _old_python_sdk_generation(span, attrs):
+        return "GENERATION"
     if isinstance(declared, str) and (found := OBSERVATION_TYPES.get(declared.lower())):
         return found
     kind = attrs.get(_OPENINFERENCE_KIND)
@@ -418,7 +434,59 @@ def _observation_type(attrs: _Attributes) -> str:
         # Only a span that names its model is the model call; an embedding needs none.
         if found != "GENERATION" or attrs.plan.fallback_type == "GENERATION" or "ai.model.id" in values:
             return found
+    if span.scope_name == _LIVEKIT and (found := _LIVEKIT_SPANS.get(span.name)):
+        return found
     return attrs.plan.fallback_type
+
+
+# Keys only a generation carries, which the Python SDK up to 3.3.0 also put on spans it typed
+# "span" (Langfuse issue 8682): such a span is the generation it was meant to be.
+_GENERATION_ONLY_KEYS = frozenset(
+    {
+        "langfuse.observation.model.name",
+        "langfuse.observation.cost_details",
+        "langfuse.observation.usage_details",
+        "langfuse.observation.completion_start_time",
+        "langfuse.observation.model.parameters",
+        "langfuse.observation.prompt.name",
+        "langfuse.observation.prompt.version",
+    }
+)
+_FIXED_SDK_VERSION = (3, 4)
+
+
+def _old_python_sdk_generation(span: OtelSpan, attrs: _Attributes) -> bool:
+    """Whether a span typed "span" is a generation from the Python SDK 3.3.0 or older."""
+    if span.scope_name != "langfuse-sdk" or span.resource.get("telemetry.sdk.language") != "python":
+        return False
+    if span.scope_version:  # no version: as Langfuse, taken for an affected one
+        parts = re.match(r"(\d+)\.(\d+)", span.scope_version)
+        if parts is None or (int(parts[1]), int(parts[2])) >= _FIXED_SDK_VERSION:
+            return False
+    return not _GENERATION_ONLY_KEYS.isdisjoint(attrs.values)
+
+
+_LIVEKIT = "livekit-agents"
+_LIVEKIT_SPANS = {"agent_turn": "AGENT", "start_agent_activity": "AGENT", "function_tool": "TOOL"}
+# LiveKit's internal steps, shown at DEBUG level unless a level is declared or the span failed.
+_LIVEKIT_DEBUG_SPANS = frozenset(
+    {
+        "user_speaking",
+        "eou_detection",
+        "llm_request_run",
+        "tts_node",
+        "tts_request",
+        "tts_request_run",
+        "tts_stream_adapter",
+        "agent_speaking",
+        "drain_agent_activity",
+        "on_exit",
+        "on_enter",
+        "llm_fallback_adapter",
+        "tts_fallback_adapter",
+        "start_agent_activity",
+    }
+)
 
 
 def _messages(attrs: _Attributes, family: str) -> list[dict] | None:
@@ -500,11 +568,30 @@ def _io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any]:
         else _messages(attrs, "gen_ai.completion") or _messages(attrs, "llm.output")
     )
     value_in = _with_system(value_in, attrs.get(_SYSTEM_INSTRUCTIONS))
+    if value_in is None and value_out is None and _LOGFIRE_EVENTS in attrs.present:
+        value_in, value_out = _logfire_events(attrs)
     if (value_in is None or value_out is None) and span.events:
         event_in, event_out = _event_messages(span)
         value_in = value_in if value_in is not None else event_in
         value_out = value_out if value_out is not None else event_out
     return value_in, value_out
+
+
+_LOGFIRE_EVENTS = _Keys("events")
+
+
+def _logfire_events(attrs: _Attributes) -> tuple[Any, Any]:
+    """Logfire's GenAI events, all in one `events` attribute (a JSON array): the choice event is
+    the output, the others (the messages) the input. Anything else under that key is left alone."""
+    events = _json(attrs.values[_LOGFIRE_EVENTS.keys[0]])
+    if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
+        return None, None
+    choice = next((event for event in events if event.get("event.name") == "gen_ai.choice"), None)
+    messages = [event for event in events if event.get("event.name") != "gen_ai.choice"]
+    if choice is None and not messages:
+        return None, None
+    attrs.get(_LOGFIRE_EVENTS)  # consumed: it is the input and output now
+    return messages or None, choice
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -763,13 +850,15 @@ def _level(span: OtelSpan, attrs: _Attributes) -> str:
     declared = attrs.get(_LEVEL)
     if isinstance(declared, str) and declared.upper() in _LEVEL_ALIASES:
         return _LEVEL_ALIASES[declared.upper()]
-    return "ERROR" if span.status_code == 2 else "DEFAULT"
+    if span.status_code == 2:
+        return "ERROR"
+    return "DEBUG" if span.scope_name == _LIVEKIT and span.name in _LIVEKIT_DEBUG_SPANS else "DEFAULT"
 
 
 def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     """The observation event of one span, plus a trace event when the span carries trace data."""
     attrs = _Attributes(span)
-    obs_type = _observation_type(attrs)
+    obs_type = _observation_type(span, attrs)
     name = _as_text(attrs.get(_NAME)) or _function_name(attrs) or span.name
     value_in, value_out = _io(span, attrs)
     env = attrs.get_or_resource(_ENVIRONMENT)

@@ -23,14 +23,16 @@ def any_value(value: Any) -> AnyValue:
     return AnyValue(string_value=str(value))
 
 
-def protobuf_request(spans: list[dict], resource: dict | None = None, scope: str = "langfuse-sdk") -> bytes:
+def protobuf_request(
+    spans: list[dict], resource: dict | None = None, scope: str = "langfuse-sdk", scope_version: str = "5.0.4"
+) -> bytes:
     request = ExportTraceServiceRequest()
     resource_spans = request.resource_spans.add()
     for key, value in (resource or {"service.name": "test"}).items():
         resource_spans.resource.attributes.append(KeyValue(key=key, value=any_value(value)))
     scope_spans = resource_spans.scope_spans.add()
     scope_spans.scope.name = scope
-    scope_spans.scope.version = "5.0.4"
+    scope_spans.scope.version = scope_version
     for spec in spans:
         span = scope_spans.spans.add()
         span.trace_id = bytes.fromhex(spec["trace_id"])

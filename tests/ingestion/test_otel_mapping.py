@@ -542,3 +542,93 @@ def test_pydantic_ai_usage_reads_the_details_only_so_nothing_is_counted_twice():
         "input": 1200,
         "output": 80,
     }
+
+
+@pytest.mark.parametrize(
+    ("scope_version", "language", "attributes", "expected"),
+    [
+        ("3.2.1", "python", {"langfuse.observation.model.name": "gpt-4o"}, "GENERATION"),
+        ("3.3.0", "python", {"langfuse.observation.usage_details": '{"input": 3}'}, "GENERATION"),
+        ("", "python", {"langfuse.observation.prompt.name": "p"}, "GENERATION"),  # no version: as Langfuse
+        ("3.4.0", "python", {"langfuse.observation.model.name": "gpt-4o"}, "SPAN"),  # fixed there
+        ("3.2.1", "python", {"langfuse.observation.input": "hi"}, "SPAN"),  # nothing of a generation
+        ("3.2.1", "javascript", {"langfuse.observation.model.name": "gpt-4o"}, "SPAN"),  # Python's bug only
+    ],
+)
+def test_python_sdk_up_to_3_3_sent_generations_typed_span(scope_version, language, attributes, expected):
+    spans = [_span("1" * 16, {"langfuse.observation.type": "span", **attributes})]
+    request = protobuf_request(spans, resource={"telemetry.sdk.language": language}, scope_version=scope_version)
+    events, _ = spans_to_events(decode_protobuf(request), received=RECEIVED)
+    assert events[0].fields["type"] == expected
+
+
+def test_livekit_agent_span_names_give_types_and_internal_steps_debug_level():
+    spans = [
+        _span("1" * 16, {}, name="agent_turn"),
+        _span("2" * 16, {}, name="function_tool"),
+        _span("3" * 16, {}, name="tts_node"),
+        _span("4" * 16, {}, name="tts_node", error="tts failed"),
+        _span("5" * 16, {"langfuse.observation.level": "WARNING"}, name="eou_detection"),
+    ]
+    found = _observations(spans, scope="livekit-agents")
+    assert [found[c * 16]["type"] for c in "12345"] == ["AGENT", "TOOL", "SPAN", "SPAN", "SPAN"]
+    assert [found[c * 16]["level"] for c in "12345"] == ["DEFAULT", "DEFAULT", "DEBUG", "ERROR", "WARNING"]
+    other = _observations([_span("6" * 16, {}, name="agent_turn")], scope="my-app")["6" * 16]
+    assert (other["type"], other["level"]) == ("SPAN", "DEFAULT")  # LiveKit's names, in LiveKit's scope only
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected_in", "expected_out"),
+    [
+        # Vertex AI ADK: an LLM call, then a tool call (which also carries empty LLM request/response).
+        (
+            {
+                "gcp.vertex.agent.llm_request": '{"contents": [{"role": "user"}]}',
+                "gcp.vertex.agent.llm_response": '{"content": "ok"}',
+            },
+            {"contents": [{"role": "user"}]},
+            {"content": "ok"},
+        ),
+        (
+            {
+                "gcp.vertex.agent.llm_request": "{}",
+                "gcp.vertex.agent.llm_response": "{}",
+                "gcp.vertex.agent.tool_call_args": '{"city": "Tokyo"}',
+                "gcp.vertex.agent.tool_response": '{"temperature": 21}',
+            },
+            {"city": "Tokyo"},
+            {"temperature": 21},
+        ),
+        # Logfire.
+        (
+            {"prompt": "What is 2+2?", "all_messages_events": '[{"role": "assistant"}]'},
+            "What is 2+2?",
+            [{"role": "assistant"}],
+        ),
+        (
+            {
+                "events": json.dumps(
+                    [
+                        {"event.name": "gen_ai.user.message", "content": "hi"},
+                        {"event.name": "gen_ai.choice", "message": {"content": "hello"}},
+                    ]
+                )
+            },
+            [{"event.name": "gen_ai.user.message", "content": "hi"}],
+            {"event.name": "gen_ai.choice", "message": {"content": "hello"}},
+        ),
+        # LiveKit Agents.
+        ({"lk.user_transcript": "book a table", "lk.response.text": "done"}, "book a table", "done"),
+        ({"lk.input_text": "call it", "lk.function_tool.output": '{"ok": true}'}, "call it", {"ok": True}),
+        # The AI SDK before 4.0.
+        ({"ai.prompt": "p", "ai.result.object": '{"a": 1}'}, "p", {"a": 1}),
+    ],
+)
+def test_more_framework_input_and_output_keys(attributes, expected_in, expected_out):
+    fields = _observations([_span("1" * 16, attributes)], scope="x")["1" * 16]
+    assert (fields.get("input"), fields.get("output")) == (expected_in, expected_out)
+
+
+def test_an_events_attribute_that_is_not_genai_events_stays_in_the_metadata():
+    fields = _observations([_span("1" * 16, {"events": "3 retries"})], scope="x")["1" * 16]
+    assert "input" not in fields and fields["metadata"]["attributes"] == {"events": "3 retries"}
