@@ -748,10 +748,26 @@ def _cost(attrs: _Attributes) -> dict[str, str]:
     return cost_details_from({"total": total}) if total is not None else {}
 
 
-def _model_parameters(attrs: _Attributes) -> dict[str, Any] | None:
+# The Vercel AI SDK's settings shown as model parameters, in Langfuse's names.
+_VERCEL_PARAMETERS = (
+    ("maxSteps", _Keys("ai.settings.maxSteps")),
+    ("toolChoice", _Keys("ai.prompt.toolChoice")),
+    ("maxTokens", _Keys("gen_ai.request.max_tokens")),
+    ("finishReason", _Keys("gen_ai.response.finish_reasons", "gen_ai.finishReason")),
+    ("system", _Keys("gen_ai.system", "ai.model.provider")),
+    ("maxRetries", _Keys("ai.settings.maxRetries")),
+    ("mode", _Keys("ai.settings.mode")),
+    ("temperature", _Keys("gen_ai.request.temperature")),
+)
+
+
+def _model_parameters(attrs: _Attributes, scope_name: str) -> dict[str, Any] | None:
     explicit = attrs.get(_MODEL_PARAMETERS)
     if explicit is not None:
         return _object(explicit) or None
+    if scope_name == "ai":  # as text, a list joined with commas (as JavaScript prints them)
+        found = ((name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS)
+        return {name: _js_text(value) for name, value in found if value is not None} or None
     parameters = {}
     flattened = attrs.prefixed("gen_ai.request.")
     if invocation := attrs.prefixed("llm.invocation_parameters."):
@@ -760,6 +776,14 @@ def _model_parameters(attrs: _Attributes) -> dict[str, Any] | None:
         if key != "model":
             parameters[key] = value if isinstance(value, (str, int, float)) else json.dumps(value)
     return parameters or None
+
+
+def _js_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_js_text(item) for item in value)
+    return str(value)
 
 
 def _tags(value: Any) -> list[str] | None:
@@ -884,7 +908,7 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     usage, cost = _usage(attrs, span.scope_name), _cost(attrs)
     if span.scope_name == "ai" and attrs.values.get("gen_ai.operation.name") in _VERCEL_AGENT_OPERATIONS:
         model, usage, cost = None, {}, {}  # the agent's totals: its model calls are spans of their own
-    parameters = _model_parameters(attrs)
+    parameters = _model_parameters(attrs, span.scope_name)
     completion_start = _completion_start(attrs) or _first_chunk(span, attrs)
     level = _level(span, attrs)
     status_message = _as_text(attrs.get(_STATUS_MESSAGE)) or span.status_message or None

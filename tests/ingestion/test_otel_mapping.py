@@ -632,3 +632,33 @@ def test_more_framework_input_and_output_keys(attributes, expected_in, expected_
 def test_an_events_attribute_that_is_not_genai_events_stays_in_the_metadata():
     fields = _observations([_span("1" * 16, {"events": "3 retries"})], scope="x")["1" * 16]
     assert "input" not in fields and fields["metadata"]["attributes"] == {"events": "3 retries"}
+
+
+def test_vercel_ai_sdk_settings_are_its_model_parameters():
+    attributes = {
+        "ai.operationId": "ai.generateText.doGenerate",
+        "ai.model.id": "gpt-4o",
+        "ai.model.provider": "openai.chat",
+        "ai.settings.maxRetries": 2,
+        "ai.settings.maxSteps": 5,
+        "gen_ai.request.temperature": 0.7,
+        "gen_ai.request.top_p": 0.9,  # not one of the SDK's settings Langfuse shows
+        "gen_ai.response.finish_reasons": ["stop", "length"],
+    }
+    fields = _observations([_span("1" * 16, attributes)], scope="ai")["1" * 16]
+    assert fields["model_parameters"] == {
+        "maxSteps": "5",
+        "finishReason": "stop,length",
+        "system": "openai.chat",
+        "maxRetries": "2",
+        "temperature": "0.7",
+    }
+    assert (
+        _observations([_span("2" * 16, {"ai.operationId": "ai.toolCall"})], scope="ai")["2" * 16].get(
+            "model_parameters"
+        )
+        is None
+    )
+    # Another scope's gen_ai.request.* keys stay flattened parameters, as before.
+    other = _observations([_span("3" * 16, attributes)], scope="x")["3" * 16]["model_parameters"]
+    assert other == {"temperature": 0.7, "top_p": 0.9}
