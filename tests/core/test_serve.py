@@ -5,8 +5,9 @@ import subprocess
 import sys
 
 import pytest
+from django.core.management.base import CommandError
 
-from apps.core.management.commands.serve import default_web_workers
+from apps.core.management.commands.serve import default_web_workers, web_command, web_threads
 
 pytestmark = pytest.mark.core
 
@@ -41,3 +42,22 @@ def test_the_public_url_defaults_to_where_serve_listens(env, expected):
         [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == expected
+
+
+def test_web_threads_come_from_the_option_then_the_environment_then_eight(monkeypatch):
+    monkeypatch.delenv("LANGOPS_WEB_THREADS", raising=False)
+    assert web_threads(None) == 8
+    monkeypatch.setenv("LANGOPS_WEB_THREADS", "2")
+    assert web_threads(None) == 2
+    assert web_threads(4) == 4
+    command = web_command("127.0.0.1", "3000", 2, web_threads(None))
+    assert command[command.index("--threads") + 1] == "2" and command[command.index("--workers") + 1] == "2"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_web_threads_refuse_what_is_not_a_count(monkeypatch, value):
+    monkeypatch.setenv("LANGOPS_WEB_THREADS", value)
+    with pytest.raises(CommandError, match="at least 1"):
+        web_threads(None)
+    with pytest.raises(CommandError):
+        web_threads(0)
