@@ -44,10 +44,12 @@ def web_command(host: str, port: str, workers: int, threads: int) -> list[str]:
     """The gunicorn command line.
 
     Threads are request slots: a slow client's upload or a slow console page holds one, so the
-    default (8 per process) leaves room for those. Fewer slots run CPU-bound ingestion faster on a
-    small machine, with less switching between them: on 2 cores, 2 processes x 2 threads ingested
-    OTLP about 10% faster than 2 x 8 (five interleaved rounds, 2026-11-29). Worth it behind a proxy
-    that buffers requests (nginx does by default) on an ingestion-heavy server.
+    default (8 per process) leaves room for those. Fewer slots may run CPU-bound ingestion faster on
+    a small machine, with less switching between them: on 2 cores, 2 processes x 2 threads ingested
+    OTLP about 10% faster than 2 x 8 in five interleaved rounds of a one-minute load test
+    (2026-11-29), while two rounds each of tests/benchmarks/ingestion.py stayed within its noise
+    (0.58x and 0.45x of the floor against 0.53x and 0.47x). Only worth trying behind a proxy that
+    buffers requests (nginx does by default), on an ingestion-heavy server.
     """
     return [
         os.path.join(os.path.dirname(sys.executable), "gunicorn"),
