@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -107,3 +109,36 @@ class SharedClientRedisCache(RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = _SharedClientCacheClient
+
+
+class GuardedRedisCache(SharedClientRedisCache):
+    """For counters that guard something (the console's login rate limit): during a Redis outage
+    they count in this process's memory instead of letting every attempt through. A limit then
+    holds per web process rather than per server, which still bounds guessing; after the outage
+    the counts in Redis apply again. (Ingestion's rate limit stays on the plain cache: it fails
+    open on purpose, so that no trace is refused for want of a counter.)"""
+
+    def __init__(self, server, params) -> None:
+        super().__init__(server, params)
+        self._local = LocMemCache(f"langops-guarded-{server}", {"TIMEOUT": self.default_timeout})
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        added = super().add(key, value, timeout, version)
+        return self._local.add(key, value, timeout, version) if outage.active() else added
+
+    def get(self, key, default=None, version=None):
+        found = super().get(key, default, version)
+        return self._local.get(key, default, version) if outage.active() else found
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        super().set(key, value, timeout, version)
+        if outage.active():
+            self._local.set(key, value, timeout, version)
+
+    def incr(self, key, delta=1, version=None):
+        count = super().incr(key, delta, version)
+        return self._local.incr(key, delta, version) if outage.active() else count
+
+    def delete(self, key, version=None):
+        deleted = super().delete(key, version)
+        return self._local.delete(key, version) or deleted

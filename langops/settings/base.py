@@ -119,8 +119,15 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             # A Redis that does not answer is an outage (a miss), not a request left waiting.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
+        # The login rate limit: during a Redis outage it counts in process memory (apps.core.cache).
+        "guarded": {
+            "BACKEND": "apps.core.cache.GuardedRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
     }
+    RATELIMIT_USE_CACHE = "guarded"
 else:
     # Embedded mode serves the web from one process (threads), so process memory is shared
     # by every request that reads or invalidates it.

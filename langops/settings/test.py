@@ -21,6 +21,7 @@ if REDIS_URL:
     # LANGOPS_TEST_REDIS_DB_BASE lets two test runs share one Redis without touching each other.
     _db = int(_os.environ.get("LANGOPS_TEST_REDIS_DB_BASE", "2")) + 2 * _n
     _base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
-    CACHES = {**CACHES, "default": {**CACHES["default"], "LOCATION": f"{_base}/{_db}"}}
+    # Every alias in it (the guarded one too), so clearing the default cache clears them all.
+    CACHES = {alias: {**config, "LOCATION": f"{_base}/{_db}"} for alias, config in CACHES.items()}
     # The broker gets its own database too: clearing the cache must not drop queued tasks.
     CELERY_BROKER_URL = f"{_base}/{_db + 1}"

@@ -3,9 +3,12 @@
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.urls import reverse
 
+from apps.core.cache import outage
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.core
@@ -97,6 +100,26 @@ def test_login_is_rate_limited(client, db, settings):
     assert response.status_code == 429
     assert b"Too many sign-in attempts" in response.content
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.skipif(not django_settings.REDIS_URL, reason="the Redis outage case (embedded mode has no Redis)")
+def test_login_stays_rate_limited_while_redis_is_down(client, db, settings):
+    """The cache fails soft during a Redis outage; the login limit must not fail open with it."""
+    dead = {**settings.CACHES["guarded"], "LOCATION": "redis://127.0.0.1:1/0"}
+    settings.CACHES = {**settings.CACHES, "guarded": dead}
+    outage.until = 0.0
+    user = UserFactory()
+    try:
+        for _ in range(5):
+            response = client.post(reverse("accounts:login"), {"username": user.email, "password": "wrong"})
+            assert response.status_code == 200
+        assert outage.active()
+        response = client.post(reverse("accounts:login"), {"username": user.email, "password": PASSWORD})
+        assert response.status_code == 429
+        assert "_auth_user_id" not in client.session
+    finally:
+        caches["guarded"]._local.clear()
+        outage.until = 0.0
 
 
 def test_password_change(client, db):

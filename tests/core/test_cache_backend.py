@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from apps.core.cache import SharedClientRedisCache, outage
+from apps.core.cache import GuardedRedisCache, SharedClientRedisCache, outage
 
 pytestmark = pytest.mark.skipif(
     settings.CACHES["default"]["BACKEND"] != "apps.core.cache.SharedClientRedisCache", reason="needs Redis (REDIS_URL)"
@@ -56,3 +56,27 @@ def test_after_a_failure_the_cache_is_skipped_for_a_few_seconds(no_outage):
     assert cache.get("outage-probe") is None  # not asked, though this Redis is up
     outage.until = 0.0  # the window has passed
     assert cache.get("outage-probe") == "stored"
+
+
+def test_a_guarded_cache_counts_in_process_memory_while_redis_is_down(no_outage):
+    """The login rate limit's counters: an outage must not reset them to one on every attempt."""
+    dead = GuardedRedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 1}})
+    try:
+        assert dead.add("attempts", 1, 60) is True  # Redis failed: counted here instead
+        assert outage.active()
+        assert dead.add("attempts", 1, 60) is False
+        assert [dead.incr("attempts") for _ in range(3)] == [2, 3, 4]
+        assert dead.get("attempts") == 4
+        dead.set("other", "x")
+        assert dead.get("other") == "x" and dead.delete("other") and dead.get("other") is None
+    finally:
+        dead._local.clear()
+
+
+def test_a_guarded_cache_uses_redis_when_it_is_up(no_outage):
+    guarded = GuardedRedisCache(settings.CACHES["default"]["LOCATION"], {})
+    guarded.delete("guarded-probe")
+    assert guarded.add("guarded-probe", 1, 60) is True and guarded.incr("guarded-probe") == 2
+    assert cache.get("guarded-probe") == 2  # the same Redis as every process's
+    assert guarded._local.get("guarded-probe") is None
+    guarded.delete("guarded-probe")
