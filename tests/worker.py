@@ -63,3 +63,21 @@ def wait_until(condition: Callable[[], bool], *, timeout: float = 30.0, interval
             return True
         time.sleep(interval)
     return condition()
+
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # a port nothing listens on
+
+
+@contextmanager
+def broker_unreachable() -> Iterator[None]:
+    """Tasks sent from this process meanwhile go to a broker that does not answer."""
+    from langops.celery import app
+
+    saved = app.conf.broker_url
+    app.conf.broker_url = DEAD_REDIS
+    app._pool = app.amqp._producer_pool = None  # connections made from now on
+    try:
+        yield
+    finally:
+        app.conf.broker_url = saved
+        app._pool = app.amqp._producer_pool = None

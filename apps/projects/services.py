@@ -86,7 +86,7 @@ def project_delete(*, access: Access, project_id: str) -> None:
     """Hide the project and revoke its keys now; a background task purges its data."""
     access.require("projects:delete")
     from apps.apikeys.services import api_keys_revoke_for_project
-    from apps.projects.tasks import project_purge
+    from apps.projects.tasks import queue_purge
 
     with transaction.atomic():
         project = project_get(access=access, project_id=project_id)
@@ -101,7 +101,7 @@ def project_delete(*, access: Access, project_id: str) -> None:
             project_id=project.id,
             before=_project_state(project),
         )
-        transaction.on_commit(lambda: project_purge.delay(project_id=project.id))
+        transaction.on_commit(lambda: queue_purge(project.id))
 
 
 def project_role_set(*, access: Access, project_id: str, user_id: str, role: object) -> ProjectMembership:

@@ -169,6 +169,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "apps.exports.tasks.sweep_export_jobs",
         "schedule": float(SWEEP_INTERVAL_SECONDS),
     },
+    "sweep-deleted-projects": {
+        "task": "apps.projects.tasks.sweep_deleted_projects",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+    },
     "index-trace-search": {
         "task": "apps.traces.tasks.index_pending_traces",
         "schedule": float(env_int("LANGOPS_SEARCH_INDEX_INTERVAL_SECONDS", 3)),

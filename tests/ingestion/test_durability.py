@@ -13,9 +13,8 @@ from django.utils import timezone
 from apps.core.cache import outage
 from apps.costs.models import CostRecomputeJob, ModelDefinition, PricingTier
 from apps.traces.models import Observation
-from langops.celery import app as celery_app
 from tests.ingestion.helpers import event, post_batch
-from tests.worker import celery_worker, wait_until
+from tests.worker import DEAD_REDIS, broker_unreachable, celery_worker, wait_until
 
 pytestmark = [
     pytest.mark.worker,
@@ -67,16 +66,11 @@ def test_flushed_broker_loses_nothing(tenant, api_client):
 @contextlib.contextmanager
 def _redis_down(django_settings):
     """Cache and broker pointed at a port nothing listens on, as when Redis is down."""
-    dead = "redis://127.0.0.1:1/0"
-    saved = celery_app.conf.broker_url
-    django_settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": dead}}
-    celery_app.conf.broker_url = dead
-    celery_app._pool = celery_app.amqp._producer_pool = None  # connections made from now on
+    django_settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": DEAD_REDIS}}
     try:
-        yield
+        with broker_unreachable():
+            yield
     finally:
-        celery_app.conf.broker_url = saved
-        celery_app._pool = celery_app.amqp._producer_pool = None
         outage.until = 0.0
 
 
