@@ -3,7 +3,7 @@
 #   .venvs/langfuse2  langfuse 2.51.x (the line Dify <= 1.13 pins)
 #   .venvs/langfuse4  langfuse 4.x    (Dify 1.14+; OTLP tracing)
 #   .venvs/langfuse5  langfuse 5.x    (newest) + the plain OpenTelemetry SDK exporter
-#   tests/compat/js/node_modules      npm langfuse 3.x (LangfuseWeb) and @langfuse/otel 5.x
+#   tests/compat/js/node_modules      npm langfuse 3.x (LangfuseWeb), @langfuse/otel 5.x and the Vercel AI SDK 5 (ai)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base_python="$(.venv/bin/python -c 'import sys; print(sys._base_executable)')"

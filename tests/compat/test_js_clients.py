@@ -42,3 +42,30 @@ def test_langfuse_otel_js_sdk(server, tenant):
     # Metadata values go out one attribute per key: strings as they are, others JSON-encoded.
     assert generation.metadata.keys() == {"step", "attempt", "resourceAttributes", "scope"}
     assert (generation.metadata["step"], generation.metadata["attempt"]) == ("answer", 2)
+
+
+def test_vercel_ai_sdk_through_langfuse_otel(server, tenant):
+    """The AI SDK's own spans, as its telemetry emits them: the model call is the generation, with
+    its usage less the cached and reasoning tokens; the outer call is a span that counts nothing."""
+    assert run_node_client("vercel_ai.mjs", server, tenant.project_key) == {"text": "Tokyo"}
+    observations = {o.name: o for o in Observation.objects.filter(project_id=tenant.project.id)}
+    call = observations["capital-quiz:ai.generateText.doGenerate"]
+    assert (call.type, call.model) == ("GENERATION", "gpt-4o")
+    assert call.usage_details == {
+        "input": 200,
+        "output": 200,
+        # The SDK puts no total on the model call's span: the sum of the keys, as Langfuse makes it.
+        "total": 1304,
+        "input_cached_tokens": 800,
+        "output_reasoning_tokens": 100,
+        "accepted_prediction_tokens": 4,
+    }
+    assert call.cost_status == "computed" and call.total_cost > 0
+    assert call.output == "Tokyo"
+    assert call.model_parameters["temperature"] == "0.3" and call.model_parameters["maxRetries"] == "1"
+    outer = observations["capital-quiz:ai.generateText"]
+    assert outer.type == "SPAN" and outer.usage_details == {} and outer.total_cost is None
+    assert call.parent_observation_id == outer.id
+    trace = Trace.objects.get(project_id=tenant.project.id, id=call.trace_id)
+    assert (trace.user_id, trace.session_id, trace.tags) == ("u-ai", "s-ai", ["quiz"])
+    assert trace.total_tokens == 1304 and trace.observation_count == 2  # the outer span adds nothing
