@@ -16,6 +16,7 @@ closes the connection at the end of that request.
 
 import select
 
+import psycopg
 from django.db.backends.postgresql import base
 from psycopg import pq
 
@@ -30,6 +31,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         pgconn = connection.pgconn
         if pgconn.status != pq.ConnStatus.OK or pgconn.transaction_status != pq.TransactionStatus.IDLE:
             return False
+        try:
+            socket = pgconn.socket
+        except psycopg.Error:  # libpq has no socket for it any more
+            return False
         poller = select.poll()
-        poller.register(pgconn.socket, _READABLE)
+        poller.register(socket, _READABLE)
         return not poller.poll(0)
