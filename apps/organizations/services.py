@@ -104,8 +104,13 @@ def organization_delete(*, access: Access) -> None:
             target_id=organization.id,
             before={"name": organization.name},
         )
+        project_ids = list(organization.projects.values_list("id", flat=True))
         organization.delete()
         api_key_forget_cached([h for h, _ in keys], public_keys=[p for _, p in keys])
+        # The projects' rows went with the organization; their data is purged in the background.
+        from apps.projects.tasks import queue_purge
+
+        transaction.on_commit(lambda: [queue_purge(project_id) for project_id in project_ids])
 
 
 def membership_set_role(*, access: Access, user_id: str, role: object) -> Membership:

@@ -9,20 +9,25 @@ from django.utils import timezone
 
 from apps.core.tasks import task
 from apps.projects.models import Project
+from apps.projects.purge import only_purge, purge_project_data
 
 logger = logging.getLogger("langops.tasks")
 
 
 @task(queue="default")
 def project_purge(*, project_id: str) -> None:
-    """Delete a project that was marked deleted, with everything that cascades from it. The row is
-    locked first, skipping it if locked: a second message for a purge under way does nothing."""
-    with transaction.atomic():
-        project = (
-            Project.objects.select_for_update(skip_locked=True).filter(id=project_id, deleted_at__isnull=False).first()
-        )
-        if project is not None:
-            project.delete()
+    """Delete a project marked deleted (or whose organization was deleted, taking the row) and
+    everything it owns (apps.projects.purge), the row last. A live project is never touched; a
+    second message for a purge under way does nothing."""
+    if Project.objects.filter(id=project_id, deleted_at__isnull=True).exists():
+        return
+    with only_purge(project_id) as mine:
+        if not mine:
+            return
+        purge_project_data(project_id)
+        with transaction.atomic():
+            for project in Project.objects.filter(id=project_id, deleted_at__isnull=False):
+                project.delete()  # with its foreign-key children (keys, memberships, exports)
 
 
 def queue_purge(project_id: str) -> None:
