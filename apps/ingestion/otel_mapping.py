@@ -442,15 +442,16 @@ def _observation_type(span: OtelSpan, attrs: _Attributes) -> str:
 # Keys only a generation carries, which the Python SDK up to 3.3.0 also put on spans it typed
 # "span" (Langfuse issue 8682): such a span is the generation it was meant to be.
 _GENERATION_ONLY_KEYS = frozenset(
-    {
-        "langfuse.observation.model.name",
-        "langfuse.observation.cost_details",
-        "langfuse.observation.usage_details",
-        "langfuse.observation.completion_start_time",
-        "langfuse.observation.model.parameters",
-        "langfuse.observation.prompt.name",
-        "langfuse.observation.prompt.version",
-    }
+    lookup.keys[0]  # Langfuse's own key of each
+    for lookup in (
+        _MODEL,
+        _COST_DETAILS,
+        _USAGE_DETAILS,
+        _COMPLETION_START,
+        _MODEL_PARAMETERS,
+        _PROMPT_NAME,
+        _PROMPT_VERSION,
+    )
 )
 _FIXED_SDK_VERSION = (3, 4)
 
