@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.tasks import hand_off
+
 logger = logging.getLogger("langops.tasks")
 
 QUEUED, RUNNING, FAILED = "queued", "running", "failed"
@@ -41,12 +43,8 @@ def claim(model: type[models.Model], job_id: str, project_id: str, *, retrying: 
 
 
 def dispatch(task: Task, job: Any) -> None:
-    """Hand the job to a worker. A broker that cannot take it is logged, not raised: the job row
-    is committed, and the sweeper hands it over again."""
-    try:
-        task.apply_async(kwargs={"job_id": job.id, "project_id": job.project_id}, retry=False)
-    except Exception:
-        logger.exception("%s %s could not be queued; the sweeper will retry", task.name, job.id)
+    """Hand the job to a worker (a broker that cannot take it is logged; the sweeper retries)."""
+    hand_off(task, job_id=job.id, project_id=job.project_id)
 
 
 def sweep(model: type[models.Model], task: Task, limit: int = 100) -> int:

@@ -29,6 +29,16 @@ class LangOpsTask(Task):
         return super().__call__(*args, **kwargs)
 
 
+def hand_off(task: Task, **kwargs) -> None:
+    """Queue `task` with `kwargs`, after the commit that recorded the work. A broker that cannot
+    take it is logged, not raised: the committed rows are the record, and the app's sweeper hands
+    the work over again."""
+    try:
+        task.apply_async(kwargs=kwargs, retry=False)
+    except Exception:
+        logger.exception("%s could not be queued; the sweeper will retry", task.name)
+
+
 def task(**options):
     """Declare a task on LangOpsTask; keyword arguments are passed to Celery."""
     options.setdefault("base", LangOpsTask)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
+from apps.core.tasks import hand_off
 from apps.costs.catalogue import model_matcher
 from apps.costs.engine import price_row
 from apps.ingestion.events import EntityEvent
@@ -827,10 +828,5 @@ def _write(project_id: str, events: list[EntityEvent]) -> None:
         if pending:
             # Tokenizing is CPU work: a worker does it after commit (the sweeper covers a lost task).
             # A broker that is down fails the hand-off, not the committed write: the sweeper finds
-            # the rows still pending (robust: the error is logged, the response still sent).
-            transaction.on_commit(
-                lambda: enrich_observations.apply_async(
-                    kwargs={"project_id": project_id, "observation_ids": pending}, retry=False
-                ),
-                robust=True,
-            )
+            # the rows still pending.
+            transaction.on_commit(lambda: hand_off(enrich_observations, project_id=project_id, observation_ids=pending))

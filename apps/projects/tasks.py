@@ -1,17 +1,14 @@
 """Background work for projects: purging deleted ones, and a sweeper so that none is left behind."""
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.tasks import task
+from apps.core.tasks import hand_off, task
 from apps.projects.models import Project
 from apps.projects.purge import only_purge, purge_project_data
-
-logger = logging.getLogger("langops.tasks")
 
 
 @task(queue="default")
@@ -30,15 +27,6 @@ def project_purge(*, project_id: str) -> None:
                 project.delete()  # with its foreign-key children (keys, memberships, exports)
 
 
-def queue_purge(project_id: str) -> None:
-    """Hand a deleted project to a worker. A broker that cannot take it is logged, not raised (the
-    deletion is committed already): the sweeper hands it over again."""
-    try:
-        project_purge.apply_async(kwargs={"project_id": project_id}, retry=False)
-    except Exception:
-        logger.exception("purge of project %s could not be queued; the sweeper will retry", project_id)
-
-
 @task(queue="default")
 def sweep_deleted_projects(limit: int = 100) -> int:
     """Queue again the purge of projects deleted longer ago than the grace period and still there
@@ -46,5 +34,5 @@ def sweep_deleted_projects(limit: int = 100) -> int:
     grace = timezone.now() - timedelta(seconds=settings.ENRICHMENT_GRACE_SECONDS)
     ids = list(Project.objects.filter(deleted_at__lt=grace).order_by("deleted_at").values_list("id", flat=True)[:limit])
     for project_id in ids:
-        queue_purge(project_id)
+        hand_off(project_purge, project_id=project_id)
     return len(ids)
