@@ -7,6 +7,7 @@ from django.db import DataError
 
 from apps.core.access import Access
 from apps.ingestion.events import EntityEvent, EventError, decode_event
+from apps.ingestion.group_commit import write_grouped
 from apps.ingestion.health import record_outcomes, rejection
 from apps.ingestion.writer import write_events
 
@@ -50,10 +51,11 @@ def ingest_batch(*, access: Access, batch: list[Any]) -> BatchOutcome:
 def write_isolating_bad_events(
     access: Access, valid: list[tuple[str, EntityEvent]], outcome: BatchOutcome
 ) -> list[tuple[str, EntityEvent]]:
-    """Write the batch; if the database refuses a value (not a transient failure), write event by
-    event so that only the offending events are rejected. Transient errors propagate (503)."""
+    """Write the batch (with the writes other requests make meanwhile); if the database refuses a
+    value (not a transient failure), write event by event so that only the offending events are
+    rejected. Transient errors propagate (503)."""
     try:
-        write_events(project_id=access.project.id, events=[event for _, event in valid])
+        write_grouped(project_id=access.project.id, events=[event for _, event in valid])
         return valid
     except DataError:
         pass
