@@ -346,6 +346,30 @@ def _json(value: Any) -> Any:
     return parsed
 
 
+# Below this size a document is parsed: the saving is too small to matter.
+_PASSTHROUGH_MIN_CHARS = 200
+
+
+def _document(value: Any) -> Any:
+    """An input or output given as JSON text: an array or object kept as its text
+    (`msgspec.Raw`), else `_json(value)`.
+
+    Parsing a message list only to encode it again for the write was about a tenth of the web CPU
+    of an OTLP request. PostgreSQL parses the text into jsonb anyway, so it is the one that
+    checks it: text it refuses makes the writer redo the write the careful way, which parses
+    every such text and keeps what does not parse as a string, as `_json` would
+    (`apps.ingestion.writer.parsed_document`). Fewer brackets than MAX_DEPTH: it cannot nest deeper.
+    """
+    if (
+        isinstance(value, str)
+        and len(value) >= _PASSTHROUGH_MIN_CHARS
+        and value[0] in "[{"
+        and value.count("{") + value.count("[") <= MAX_DEPTH
+    ):
+        return msgspec.Raw(value.encode())
+    return _json(value)
+
+
 class _Attributes:
     """Span attributes with the keys read so far remembered, so the rest can go to metadata.
 
@@ -560,15 +584,17 @@ def _with_system(messages: Any, system: Any) -> Any:
 def _io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any]:
     value_in = attrs.get(_INPUT)
     value_out = attrs.get(_OUTPUT)
-    value_in = (
-        _json(value_in) if value_in is not None else _messages(attrs, "gen_ai.prompt") or _messages(attrs, "llm.input")
-    )
+    system = attrs.get(_SYSTEM_INSTRUCTIONS)
+    if value_in is not None:  # with system instructions to prepend, the messages are needed as a list
+        value_in = _json(value_in) if system is not None else _document(value_in)
+    else:
+        value_in = _messages(attrs, "gen_ai.prompt") or _messages(attrs, "llm.input")
     value_out = (
-        _json(value_out)
+        _document(value_out)
         if value_out is not None
         else _messages(attrs, "gen_ai.completion") or _messages(attrs, "llm.output")
     )
-    value_in = _with_system(value_in, attrs.get(_SYSTEM_INSTRUCTIONS))
+    value_in = _with_system(value_in, system)
     if value_in is None and value_out is None and _LOGFIRE_EVENTS in attrs.present:
         value_in, value_out = _logfire_events(attrs)
     if (value_in is None or value_out is None) and span.events:
@@ -979,10 +1005,10 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
             fields["metadata"] = trace_metadata
         if trace_name := (_as_text(trace_name) or (name if is_root else None) or "")[:1000]:  # the column's size
             fields["name"] = trace_name
-        trace_in = _json(trace_in) if trace_in is not None else (value_in if is_root else None)
+        trace_in = _document(trace_in) if trace_in is not None else (value_in if is_root else None)
         if trace_in is not None:
             fields["input"] = trace_in
-        trace_out = _json(trace_out) if trace_out is not None else (value_out if is_root else None)
+        trace_out = _document(trace_out) if trace_out is not None else (value_out if is_root else None)
         if trace_out is not None:
             fields["output"] = trace_out
         key = order_key(span.start, update=False, envelope_id=span.span_id)

@@ -258,8 +258,19 @@ def _merge_kind(
 _JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 
 
+def parsed_document(value: Any) -> Any:
+    """A value with JSON text kept as it is (`msgspec.Raw`, see otel_mapping._document) parsed;
+    text that does not parse is kept as a string. Any other value as it is."""
+    if not isinstance(value, msgspec.Raw):
+        return value
+    try:
+        return msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        return bytes(value).decode()
+
+
 def _json_text(value: Any) -> str:
-    text = msgspec.json.encode(value, enc_hook=str).decode()
+    text = msgspec.json.encode(parsed_document(value), enc_hook=str).decode()
     return _JSON_NUL.sub(r"\1", text) if "\\u0000" in text else text
 
 
@@ -362,8 +373,9 @@ class _Mode:
     """How a PostgreSQL write goes. The fast way first; a write that fails because of it is redone
     the careful way, from the start (its transaction or savepoint rolled back).
 
-    `scrub`: remove U+0000 from every value; clients rarely send it, so the checks are skipped
-    until PostgreSQL refuses one. `direct`: COPY rows that no stored row has straight into the
+    `scrub`: remove U+0000 from every value, and parse JSON text kept as it is (`msgspec.Raw`:
+    what does not parse is stored as a string); clients rarely send either, so the checks are
+    skipped until PostgreSQL refuses a value. `direct`: COPY rows that no stored row has straight into the
     table instead of through the staging table; a concurrent writer inserting one of those ids
     first makes the COPY fail, and the redo takes the staging path, which merges.
     """
@@ -379,14 +391,16 @@ class _LostRace(Exception):
     """A direct COPY met an id another writer inserted meanwhile."""
 
 
-_NUL_REFUSED = frozenset({"22021", "22P05"})  # invalid byte 0x00 in text; \u0000 in jsonb
+# Invalid byte 0x00 in text; \u0000 (or a lone surrogate) in jsonb; text that is no JSON.
+_SCRUBBED = frozenset({"22021", "22P05", "22P02"})
 
 
-def _refused_nul(exc: DataError) -> bool:
-    """Whether the write failed on U+0000: refused by the server, or by psycopg before sending."""
+def _refused_unscrubbed(exc: DataError) -> bool:
+    """Whether the write failed on a value the scrubbed way cleans: refused by the server, or
+    (U+0000 in text) by psycopg before sending."""
     cause = exc.__cause__
     sqlstate = getattr(cause, "sqlstate", None)
-    return sqlstate in _NUL_REFUSED or (sqlstate is None and "(0x00)" in str(cause))
+    return sqlstate in _SCRUBBED or (sqlstate is None and "(0x00)" in str(cause))
 
 
 def _no_query_while_copying(*_args: Any) -> None:
@@ -786,9 +800,9 @@ def write_events(*, project_id: str, events: list[EntityEvent]) -> None:
             _write(project_id, events)
             return
         except DataError as exc:
-            if mode.scrub or not _refused_nul(exc):
+            if mode.scrub or not _refused_unscrubbed(exc):
                 raise
-            mode = replace(mode, scrub=True)  # the same write, scrubbed: U+0000 is dropped, as always
+            mode = replace(mode, scrub=True)  # the same write, scrubbed: U+0000 dropped, JSON text parsed
         except _LostRace:
             mode = replace(mode, direct=False)
         finally:

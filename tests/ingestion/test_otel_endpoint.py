@@ -1,5 +1,6 @@
 """POST /api/public/otel/v1/traces: both encodings, the attribute mapping and bad input."""
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -346,3 +347,30 @@ def test_otlp_over_the_rate_limit_is_429_with_retry_headers_and_stores_nothing(
     assert (
         post_otlp(api_client, other_tenant.project_key.header, encode([second]), protobuf=protobuf).status_code == 200
     )
+
+
+_MESSAGES = [{"role": "user", "content": "how do embeddings work? " * 20}]
+_DOCUMENTS = {
+    # sent as the input attribute: what is stored
+    "a message list": (json.dumps(_MESSAGES), _MESSAGES),
+    "text that only looks like JSON": ("[not json] " * 30, "[not json] " * 30),
+    "a NUL escape": (json.dumps(["a\x00b" * 100]), ["ab" * 100]),
+    "a lone surrogate escape": ('["\\ud800' + "x" * 300 + '"]', '["\\ud800' + "x" * 300 + '"]'),
+}
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["alone", "in one request"])
+def test_large_json_inputs_are_stored_as_parsed_whatever_the_database_refuses(together, tenant, api_client):
+    """Long JSON input and output reach the database as their text (not parsed and encoded again);
+    text it refuses is redone the careful way, and each is stored as a parse would have made it."""
+    spans = []
+    for n, (sent, _stored) in enumerate(_DOCUMENTS.values()):
+        attributes = {"langfuse.observation.input": sent, "langfuse.observation.output": sent}
+        spans.append({"trace_id": f"{n:032x}", "span_id": f"{n + 1:016x}", "name": "doc", "attributes": attributes})
+    requests = [protobuf_request(spans)] if together else [protobuf_request([span]) for span in spans]
+    for body in requests:
+        assert post_otlp(api_client, tenant.project_key.header, body).status_code == 200
+    for n, (case, (_sent, stored)) in enumerate(_DOCUMENTS.items()):
+        observation = Observation.objects.get(project_id=tenant.project.id, id=f"{n + 1:016x}")
+        trace = Trace.objects.get(project_id=tenant.project.id, id=f"{n:032x}")  # the root span's, too
+        assert observation.input == observation.output == trace.input == trace.output == stored, case
