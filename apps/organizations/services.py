@@ -16,7 +16,6 @@ from apps.audit.services import audit_record
 from apps.core.access import Access
 from apps.core.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from apps.core.roles import Role, parse_role, scopes_for
-from apps.core.tasks import hand_off
 from apps.core.validation import clean_name
 from apps.organizations.models import Invite, Membership, Organization
 
@@ -109,13 +108,9 @@ def organization_delete(*, access: Access) -> None:
         organization.delete()
         api_key_forget_cached([h for h, _ in keys], public_keys=[p for _, p in keys])
         # The projects' rows went with the organization; their data is purged in the background.
-        from apps.projects.tasks import project_purge
+        from apps.projects.tasks import request_purge
 
-        def purge_projects() -> None:
-            for project_id in project_ids:
-                hand_off(project_purge, project_id=project_id)
-
-        transaction.on_commit(purge_projects)
+        request_purge(project_ids)
 
 
 def membership_set_role(*, access: Access, user_id: str, role: object) -> Membership:

@@ -27,6 +27,19 @@ class Project(models.Model):
         return self.name
 
 
+class PendingPurge(models.Model):
+    """A project whose data is still to be purged. Written in the transaction that deletes the
+    project (or its organization, which takes the project row at once) and removed by the purge
+    when it is done, so the sweeper finds every purge whose message was lost, even when nothing
+    else is left to name the project."""
+
+    project_id = models.CharField(primary_key=True, max_length=30)
+    requested_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.project_id
+
+
 class ProjectMembership(models.Model):
     """A per-project override of a member's organization role."""
 

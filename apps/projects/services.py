@@ -8,7 +8,6 @@ from apps.audit.services import audit_record
 from apps.core.access import Access
 from apps.core.errors import Conflict, InvalidRequest, NotFound
 from apps.core.roles import parse_role
-from apps.core.tasks import hand_off
 from apps.core.validation import clean_metadata, clean_name, clean_retention
 from apps.organizations.models import Membership
 from apps.projects.models import Project, ProjectMembership
@@ -87,7 +86,7 @@ def project_delete(*, access: Access, project_id: str) -> None:
     """Hide the project and revoke its keys now; a background task purges its data."""
     access.require("projects:delete")
     from apps.apikeys.services import api_keys_revoke_for_project
-    from apps.projects.tasks import project_purge
+    from apps.projects.tasks import request_purge
 
     with transaction.atomic():
         project = project_get(access=access, project_id=project_id)
@@ -102,7 +101,7 @@ def project_delete(*, access: Access, project_id: str) -> None:
             project_id=project.id,
             before=_project_state(project),
         )
-        transaction.on_commit(lambda: hand_off(project_purge, project_id=project.id))
+        request_purge([project.id])
 
 
 def project_role_set(*, access: Access, project_id: str, user_id: str, role: object) -> ProjectMembership:

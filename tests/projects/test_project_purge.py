@@ -1,17 +1,20 @@
 """Deleting a project hides it at once and a real Celery worker purges it afterwards."""
 
+import importlib
 import threading
 
 import pytest
 import redis
+from django.apps import apps
 from django.db import connection
+from django.utils import timezone
 
 from apps.core.access import system_access
 from apps.core.blobs import blob_store
 from apps.ingestion.models import IngestionCounter
 from apps.media.models import Media
 from apps.organizations.services import organization_delete
-from apps.projects.models import Project
+from apps.projects.models import PendingPurge, Project
 from apps.projects.purge import only_purge
 from apps.projects.services import project_delete
 from apps.projects.tasks import project_purge, sweep_deleted_projects
@@ -145,3 +148,29 @@ def test_a_live_project_is_never_purged(client):
     _ingest(client, make_key(project.organization, project), "live-trace")
     project_purge.run(project_id=project.id)  # a stray message
     assert Trace.objects.filter(project_id=project.id).exists() and Project.objects.filter(id=project.id).exists()
+
+
+def test_an_organization_deleted_with_the_broker_down_has_its_projects_purged_by_the_sweeper(client, settings):
+    project = ProjectFactory()
+    _ingest(client, make_key(project.organization, project), "orphan-trace")
+    with broker_unreachable():
+        organization_delete(access=system_access(project.organization))  # the purge messages are lost
+    assert not Project.objects.filter(id=project.id).exists()  # nothing but the pending purge names it
+    assert PendingPurge.objects.filter(project_id=project.id).exists()
+    assert sweep_deleted_projects.run() == 0  # within the grace period: not yet
+    settings.ENRICHMENT_GRACE_SECONDS = 0
+    assert sweep_deleted_projects.run() == 1
+    with celery_worker():
+        assert wait_until(lambda: not PendingPurge.objects.filter(project_id=project.id).exists(), timeout=60)
+    assert not Trace.objects.filter(project_id=project.id).exists()
+    assert not Observation.objects.filter(project_id=project.id).exists()
+    assert sweep_deleted_projects.run() == 0  # done: nothing left to queue
+
+
+def test_projects_deleted_before_pending_purges_existed_get_one():
+    deleted, live = ProjectFactory(), ProjectFactory()
+    Project.objects.filter(id=deleted.id).update(deleted_at=timezone.now())
+    migration = importlib.import_module("apps.projects.migrations.0002_pending_purge")
+    migration.pending_for_deleted_projects(apps, None)
+    assert list(PendingPurge.objects.values_list("project_id", flat=True)) == [deleted.id]
+    assert not PendingPurge.objects.filter(project_id=live.id).exists()
