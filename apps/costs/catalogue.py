@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils.dateparse import parse_datetime
 
+from apps.costs.conditions import Predicate, compile_conditions
 from apps.costs.models import ModelDefinition, PricingTier
 
 PRICE_LIST = Path(__file__).resolve().parent / "data" / "default-model-prices.json"
@@ -31,11 +32,14 @@ class Tier:
     priority: int
     conditions: list[dict[str, Any]]
     prices: dict[str, str]
-    # The prices as Decimals, converted once per catalogue load rather than once per priced row.
+    # The prices as Decimals and the conditions as one predicate, made once per catalogue load
+    # rather than once per priced row.
     unit_prices: dict[str, Decimal] = field(init=False, compare=False)
+    holds: Predicate = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unit_prices", {k: Decimal(str(v)) for k, v in self.prices.items()})
+        object.__setattr__(self, "holds", compile_conditions(self.conditions))
 
 
 @dataclass(frozen=True)
