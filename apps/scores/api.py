@@ -1,15 +1,20 @@
-"""Public API: /comments (list, create, get)."""
+"""Public API: /comments (list, create, get) and scores (v2 list and get, v3 list, delete)."""
+
+from datetime import datetime
+from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Query, Schema
-from pydantic import ConfigDict
+from ninja import Query, Schema, Status
+from pydantic import BaseModel, ConfigDict, Field
 
 from apps.core.api import TenantRouter
 from apps.core.errors import InvalidRequest, NotFound
 from apps.core.pagination import PageMeta, PageParams, paginate
 from apps.core.schemas import IsoDateTime
-from apps.scores import services
+from apps.scores import queries, services
 from apps.scores.models import Comment
+from apps.traces.api import ScoreOut
+from apps.traces.serializers import score_dict
 
 router = TenantRouter(tags=["Comments"])
 
@@ -95,3 +100,106 @@ def comment_get(request: HttpRequest, comment_id: str):
     if comment is None:
         raise NotFound(f"Comment {comment_id} not found within authorized project")
     return _out(comment)
+
+
+# --- Scores ------------------------------------------------------------------------------------
+
+ScoreSource = Literal["ANNOTATION", "API", "EVAL"]
+ScoreDataType = Literal["NUMERIC", "BOOLEAN", "CATEGORICAL", "CORRECTION", "TEXT"]
+
+
+class ScoreTraceOut(BaseModel):
+    userId: str | None
+    tags: list[str] | None
+    environment: str | None
+    sessionId: str | None
+
+
+class ScoreWithTraceOut(ScoreOut):
+    trace: ScoreTraceOut | None = None
+
+
+class ScoresOut(Schema):
+    data: list[ScoreWithTraceOut]
+    meta: PageMeta
+
+
+class ScoreFilters(PageParams):
+    userId: str | None = None
+    name: str | None = None
+    fromTimestamp: datetime | None = None
+    toTimestamp: datetime | None = None
+    environment: list[str] = Field(default_factory=list)
+    source: ScoreSource | None = None
+    operator: str | None = None
+    value: float | None = None
+    scoreIds: str | None = None
+    configId: str | None = None
+    sessionId: str | None = None
+    datasetRunId: str | None = None
+    traceId: str | None = None
+    observationId: str | None = None
+    queueId: str | None = None
+    dataType: ScoreDataType | None = None
+    traceTags: list[str] = Field(default_factory=list)
+    fields: str | None = None
+    filter: str | None = None
+
+
+@router.get("/v2/scores", scope="scores:read", response=ScoresOut, exclude_unset=True, tags=["Scores"])
+def score_list(request: HttpRequest, params: Query[ScoreFilters]):
+    groups = queries.v2_groups(params.fields)
+    if "trace" not in groups and (params.userId is not None or params.traceTags):
+        raise InvalidRequest("filtering by userId or traceTags needs the 'trace' field group")
+    project_id = request.auth.project.id
+    scores = queries.score_list(
+        project_id=project_id,
+        user_id=params.userId,
+        name=params.name,
+        from_timestamp=params.fromTimestamp,
+        to_timestamp=params.toTimestamp,
+        environments=params.environment,
+        source=params.source,
+        operator=params.operator,
+        value=params.value,
+        score_ids=queries.csv(params.scoreIds),
+        config_id=params.configId,
+        session_id=params.sessionId,
+        dataset_run_id=params.datasetRunId,
+        trace_id=params.traceId,
+        observation_ids=queries.csv(params.observationId),
+        queue_id=params.queueId,
+        data_type=params.dataType,
+        trace_tags=params.traceTags,
+        filter_json=params.filter,
+    )
+    rows, meta = paginate(scores, params)
+    data = [score_dict(s) for s in rows]
+    if "trace" in groups:
+        traces = queries.trace_data(project_id=project_id, trace_ids={s.trace_id for s in rows if s.trace_id})
+        for item in data:
+            item["trace"] = traces.get(item["traceId"]) if item["traceId"] else None
+    return {"data": data, "meta": meta}
+
+
+@router.get("/v2/scores/{score_id}", scope="scores:read", response=ScoreOut, tags=["Scores"])
+def score_get(request: HttpRequest, score_id: str):
+    return score_dict(queries.score_get(project_id=request.auth.project.id, score_id=score_id))
+
+
+@router.get(
+    "/scores/{score_id}",
+    scope="scores:read",
+    response=ScoreOut,
+    tags=["Scores"],
+    summary="Get a trace's score (legacy v1 route of the Python SDK 2.x; not in Langfuse's OpenAPI document)",
+)
+def score_get_v1(request: HttpRequest, score_id: str):
+    # SDK 2.x parses ScoreV1, whose traceId is required: only scores of a trace, as Langfuse's v1 route.
+    return score_dict(queries.score_get(project_id=request.auth.project.id, score_id=score_id, trace_only=True))
+
+
+@router.delete("/scores/{score_id}", scope="scores:write", response={204: None}, tags=["Scores"])
+def score_delete(request: HttpRequest, score_id: str):
+    services.score_delete(access=request.auth, score_id=score_id)
+    return Status(204, None)

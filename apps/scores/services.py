@@ -1,10 +1,11 @@
-"""Writes to comments."""
+"""Writes to comments and scores."""
 
 from django.db import transaction
 
+from apps.audit.services import audit_record
 from apps.core.access import Access
-from apps.core.errors import InvalidRequest
-from apps.scores.models import Comment
+from apps.core.errors import InvalidRequest, NotFound
+from apps.scores.models import Comment, Score
 
 MAX_COMMENT_CHARS = 5000
 
@@ -32,4 +33,31 @@ def comment_create(
             object_id=object_id,
             content=content,
             author_user_id=author,
+        )
+
+
+def score_delete(*, access: Access, score_id: str) -> None:
+    """Delete a score of the access's project (any kind: trace, observation, session, dataset run); audited."""
+    access.require("scores:write")
+    project_id = access.project.id
+    with transaction.atomic():
+        score = Score.objects.select_for_update().filter(project_id=project_id, id=score_id).first()
+        if score is None:
+            raise NotFound(f"Score {score_id} not found within authorized project")
+        Score.objects.filter(project_id=project_id, id=score_id).delete()
+        audit_record(
+            access=access,
+            action="score.delete",
+            target_type="score",
+            target_id=score_id,
+            before={
+                "name": score.name,
+                "dataType": score.data_type,
+                "value": score.value,
+                "stringValue": score.string_value,
+                "traceId": score.trace_id,
+                "observationId": score.observation_id,
+                "sessionId": score.session_id,
+                "datasetRunId": score.dataset_run_id,
+            },
         )

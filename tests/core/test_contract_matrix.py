@@ -274,7 +274,21 @@ API: dict[tuple[str, str], ApiCase] = {
         body=lambda t: {"projectId": t.project.id, "objectType": "TRACE", "objectId": "x", "content": "hello"}
     ),
     ("GET", "/comments/{comment_id}"): ApiCase(setup=lambda t: _api_comment(t)),
+    ("GET", "/v2/scores"): ApiCase(setup=lambda t: _api_score(t)),
+    ("GET", "/v2/scores/{score_id}"): ApiCase(setup=lambda t: _api_score(t)),
+    ("GET", "/scores/{score_id}"): ApiCase(setup=lambda t: _api_score(t)),
+    ("DELETE", "/scores/{score_id}"): ApiCase(setup=lambda t: _api_score(t), statuses={204}),
 }
+
+
+def _api_score(t: Tenant) -> None:
+    raw = {
+        "id": "m3",
+        "type": "score-create",
+        "timestamp": "2026-11-28T12:00:00Z",
+        "body": {"id": "matrix-score", "traceId": "matrix-trace", "name": "matrix", "value": 1},
+    }
+    store(t.project.id, [raw])
 
 
 def _api_comment(t: Tenant) -> None:
@@ -350,6 +364,7 @@ def _api_call(client, method: str, path: str, t: Tenant, *, auth: str | None, ke
         observation_id="matrix-observation",
         session_id="matrix-session",
         comment_id="matrix-comment",
+        score_id="matrix-score",
     )
     case = API[(method, path)]
     body = case.body(t)
