@@ -1,7 +1,7 @@
 """Public API: /comments (list, create, get) and scores (v2 list and get, v3 list, delete)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Schema, Status
@@ -11,7 +11,7 @@ from apps.core.api import TenantRouter
 from apps.core.errors import InvalidRequest, NotFound
 from apps.core.pagination import PageMeta, PageParams, paginate
 from apps.core.schemas import IsoDateTime
-from apps.scores import queries, services
+from apps.scores import queries, scores_v3, services
 from apps.scores.models import Comment
 from apps.traces.api import ScoreOut
 from apps.traces.serializers import score_dict
@@ -203,3 +203,48 @@ def score_get_v1(request: HttpRequest, score_id: str):
 def score_delete(request: HttpRequest, score_id: str):
     services.score_delete(access=request.auth, score_id=score_id)
     return Status(204, None)
+
+
+class ScoreV3Filters(Schema):
+    limit: int | None = Field(None, ge=1, le=100)
+    cursor: str | None = None
+    fields: str | None = None
+    id: str | None = None
+    name: str | None = None
+    source: str | None = None
+    dataType: str | None = None
+    environment: str | None = None
+    configId: str | None = None
+    queueId: str | None = None
+    authorUserId: str | None = None
+    value: str | None = None
+    valueMin: float | None = None
+    valueMax: float | None = None
+    traceId: str | None = None
+    sessionId: str | None = None
+    observationId: str | None = None
+    experimentId: str | None = None
+    fromTimestamp: datetime | None = None
+    toTimestamp: datetime | None = None
+
+
+class ScoresV3Meta(Schema):
+    limit: int
+    cursor: str | None = None
+
+
+class ScoresV3Out(Schema):
+    data: list[dict[str, Any]]
+    meta: ScoresV3Meta
+
+
+@router.get("/v3/scores", scope="scores:read", response=ScoresV3Out, exclude_unset=True, tags=["Scores"])
+def score_list_v3(request: HttpRequest, params: Query[ScoreV3Filters]):
+    groups = scores_v3.parse_groups(params.fields)
+    limit = params.limit or 50
+    filters = {k: v for k, v in params.model_dump().items() if k not in ("limit", "cursor", "fields")}
+    rows, cursor = scores_v3.score_page(
+        project_id=request.auth.project.id, limit=limit, cursor=params.cursor, f=scores_v3.Filters(**filters)
+    )
+    meta = {"limit": limit, "cursor": cursor} if cursor else {"limit": limit}
+    return {"data": [scores_v3.score_v3_dict(s, groups) for s in rows], "meta": meta}

@@ -278,6 +278,7 @@ API: dict[tuple[str, str], ApiCase] = {
     ("GET", "/v2/scores/{score_id}"): ApiCase(setup=lambda t: _api_score(t)),
     ("GET", "/scores/{score_id}"): ApiCase(setup=lambda t: _api_score(t)),
     ("DELETE", "/scores/{score_id}"): ApiCase(setup=lambda t: _api_score(t), statuses={204}),
+    ("GET", "/v3/scores"): ApiCase(setup=lambda t: _api_score(t)),
 }
 
 
