@@ -8,6 +8,8 @@ import pytest
 from apps.scores.models import Score
 from apps.traces.models import Observation, Session, Trace
 from tests.compat.conftest import run_python_client
+from tests.ingestion.helpers import store
+from tests.scores.helpers import score
 
 pytestmark = [pytest.mark.compat, pytest.mark.django_db(transaction=True)]
 
@@ -223,3 +225,83 @@ def test_generated_clients_parse_observations_v2_and_comments(venv, server, tena
     ]
     assert ["GENERATION", "llm-call", 0.02] in read["observations"]
     assert read["comment"] == "Looks slow. 遅い。" and read["comments"] == read["total"] == 1
+
+
+def _scores_sent(tenant, ids) -> dict[str, Score]:
+    """What sdk_otel_tracing.py sent (quality, label, resolved), plus a TEXT and a CORRECTION score."""
+    store(
+        tenant.project.id,
+        [
+            score("text-1", 0, traceId=ids["trace_id"], name="note", value="free text", dataType="TEXT"),
+            score(
+                "fix-1",
+                0,
+                traceId=ids["trace_id"],
+                observationId=ids["generation_id"],
+                name="fix",
+                value="better",
+                dataType="CORRECTION",
+            ),
+        ],
+    )
+    stored = {s.name: s for s in Score.objects.filter(project_id=tenant.project.id)}
+    assert set(stored) == {"quality", "label", "resolved", "note", "fix"}
+    return stored
+
+
+def test_sdk5_reads_scores_v3_and_deletes_one(server, tenant):
+    ids = run_python_client("langfuse5", "sdk_otel_tracing.py", server, tenant.project_key)
+    sent = _scores_sent(tenant, ids)
+    read = run_python_client(
+        "langfuse5", "api_scores.py", server, tenant.project_key, SDK="5", DELETE_ID=sent["label"].id
+    )
+    assert read["pages"] == 3  # five scores, two per page, followed through the cursor
+    trace_id, generation_id, project_id = ids["trace_id"], ids["generation_id"], tenant.project.id
+    assert sorted(read["scores"], key=lambda s: s[1]) == [
+        [sent["fix"].id, "fix", "CORRECTION", "better", ["observation", generation_id, trace_id], None, project_id],
+        [sent["label"].id, "label", "CATEGORICAL", "good", ["observation", generation_id, trace_id], None, project_id],
+        [sent["note"].id, "note", "TEXT", "free text", ["trace", trace_id, None], None, project_id],
+        [sent["quality"].id, "quality", "NUMERIC", 0.9, ["trace", trace_id, None], "good", project_id],
+        [sent["resolved"].id, "resolved", "BOOLEAN", True, ["session", "session-1", None], None, project_id],
+    ]
+    assert read["true_booleans"] == [sent["resolved"].id]
+    assert read["after_delete"] == []
+    assert not Score.objects.filter(project_id=project_id, id=sent["label"].id).exists()
+    assert Score.objects.filter(project_id=project_id).count() == 4
+
+
+def test_sdk4_reads_scores_v2_and_deletes_one(server, tenant):
+    ids = run_python_client("langfuse5", "sdk_otel_tracing.py", server, tenant.project_key)
+    sent = _scores_sent(tenant, ids)
+    read = run_python_client(
+        "langfuse4",
+        "api_scores.py",
+        server,
+        tenant.project_key,
+        SDK="4",
+        GET_ID=sent["quality"].id,
+        DELETE_ID=sent["resolved"].id,
+    )
+    trace_id = ids["trace_id"]
+    assert sorted(read["scores"], key=lambda s: s[1]) == [
+        [sent["fix"].id, "fix", "CORRECTION", 0, "better", trace_id, None],
+        [sent["label"].id, "label", "CATEGORICAL", 0, "good", trace_id, None],
+        [sent["note"].id, "note", "TEXT", 0, "free text", trace_id, None],
+        [sent["quality"].id, "quality", "NUMERIC", 0.9, None, trace_id, None],
+        [sent["resolved"].id, "resolved", "BOOLEAN", 1, "True", None, "session-1"],
+    ]
+    assert read["traces"][sent["quality"].id] == ["user-1", ["t1", "t2"]]
+    assert read["traces"][sent["resolved"].id] is None  # a session score has no trace
+    assert read["meta"] == [1, 50, 5, 1]
+    assert read["of_user"] == ["fix", "label", "note", "quality"]
+    assert read["one"] == [sent["quality"].id, "quality", "NUMERIC", 0.9, "good", trace_id]
+    assert read["after_delete"] == 404
+    assert not Score.objects.filter(project_id=tenant.project.id, id=sent["resolved"].id).exists()
+
+
+def test_sdk2_gets_a_score_by_id(server, tenant):
+    ids = run_python_client("langfuse5", "sdk_otel_tracing.py", server, tenant.project_key)
+    quality = Score.objects.get(project_id=tenant.project.id, name="quality")
+    read = run_python_client("langfuse2", "api_scores.py", server, tenant.project_key, SDK="2", GET_ID=quality.id)
+    assert read["one"] == [quality.id, "quality", "NUMERIC", 0.9, "good", ids["trace_id"]]
+    assert read["missing"] == 404
