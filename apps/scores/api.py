@@ -205,29 +205,6 @@ def score_delete(request: HttpRequest, score_id: str):
     return Status(204, None)
 
 
-class ScoreV3Filters(Schema):
-    limit: int | None = Field(None, ge=1, le=100)
-    cursor: str | None = None
-    fields: str | None = None
-    id: str | None = None
-    name: str | None = None
-    source: str | None = None
-    dataType: str | None = None
-    environment: str | None = None
-    configId: str | None = None
-    queueId: str | None = None
-    authorUserId: str | None = None
-    value: str | None = None
-    valueMin: float | None = None
-    valueMax: float | None = None
-    traceId: str | None = None
-    sessionId: str | None = None
-    observationId: str | None = None
-    experimentId: str | None = None
-    fromTimestamp: datetime | None = None
-    toTimestamp: datetime | None = None
-
-
 class ScoresV3Meta(Schema):
     limit: int
     cursor: str | None = None
@@ -239,12 +216,9 @@ class ScoresV3Out(Schema):
 
 
 @router.get("/v3/scores", scope="scores:read", response=ScoresV3Out, exclude_unset=True, tags=["Scores"])
-def score_list_v3(request: HttpRequest, params: Query[ScoreV3Filters]):
+def score_list_v3(request: HttpRequest, params: Query[scores_v3.Filters]):
     groups = scores_v3.parse_groups(params.fields)
     limit = params.limit or 50
-    filters = {k: v for k, v in params.model_dump().items() if k not in ("limit", "cursor", "fields")}
-    rows, cursor = scores_v3.score_page(
-        project_id=request.auth.project.id, limit=limit, cursor=params.cursor, f=scores_v3.Filters(**filters)
-    )
+    rows, cursor = scores_v3.score_page(project_id=request.auth.project.id, limit=limit, cursor=params.cursor, f=params)
     meta = {"limit": limit, "cursor": cursor} if cursor else {"limit": limit}
     return {"data": [scores_v3.score_v3_dict(s, groups) for s in rows], "meta": meta}

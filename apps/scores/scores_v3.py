@@ -4,12 +4,12 @@
 import base64
 import json
 import math
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
+from ninja import Field, Schema
 
 from apps.core.errors import InvalidRequest
 from apps.core.schemas import iso_ms
@@ -20,10 +20,12 @@ GROUPS = {"details", "subject", "annotation"}
 _VALUE_TYPES = {"NUMERIC", "BOOLEAN", "CATEGORICAL"}
 
 
-@dataclass(frozen=True)
-class Filters:
-    """The parameters of /v3/scores as sent (comma-separated strings, None when absent)."""
+class Filters(Schema):
+    """The parameters of /v3/scores as sent (filters comma-separated, None when absent)."""
 
+    limit: int | None = Field(None, ge=1, le=100)
+    cursor: str | None = None
+    fields: str | None = None
     id: str | None = None
     name: str | None = None
     source: str | None = None
