@@ -14,6 +14,7 @@ Nothing changes for a write's outcome: it returns once its events are committed,
 group's transaction fails for any reason, every write of the group is redone on its own, so its
 errors (a value the database refuses, a lock timeout) are exactly those it would have met alone.
 A write inside a caller's transaction is never grouped: it must commit or roll back with it.
+`INGESTION_GROUP_MAX_EVENTS = 0` turns grouping off: every write goes its own way at once.
 """
 
 import threading
@@ -111,7 +112,7 @@ _QUEUE = _Queue()
 def write_grouped(*, project_id: str, events: list[EntityEvent]) -> None:
     """`write_events`, in one transaction with the writes other threads make meanwhile; durable
     and queryable on return, as `write_events`."""
-    if connection.in_atomic_block:
+    if connection.in_atomic_block or settings.INGESTION_GROUP_MAX_EVENTS <= 0:
         write_events(project_id=project_id, events=events)
     else:
         _QUEUE.write(project_id, events)

@@ -243,7 +243,7 @@ INGESTION_MAX_BODY_BYTES = env_int("LANGOPS_INGESTION_MAX_BODY_BYTES", 4_500_000
 INGESTION_RETRY_AFTER_SECONDS = env_int("LANGOPS_INGESTION_RETRY_AFTER_SECONDS", 5)
 INGESTION_LOCK_TIMEOUT_MS = env_int("LANGOPS_INGESTION_LOCK_TIMEOUT_MS", 5000)
 # Concurrent writes of one web process share a transaction up to this many events (group commit,
-# apps.ingestion.group_commit); 1 writes every request on its own.
+# apps.ingestion.group_commit); 0 turns grouping off (each request writes on its own, at once).
 INGESTION_GROUP_MAX_EVENTS = env_int("LANGOPS_INGESTION_GROUP_MAX_EVENTS", 2000)
 OTEL_MAX_BODY_BYTES = env_int("LANGOPS_OTEL_MAX_BODY_BYTES", 64 * 1024 * 1024)
 PUBLIC_API_BODY_LIMITS: dict[str, int] = {

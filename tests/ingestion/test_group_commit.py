@@ -194,3 +194,17 @@ def test_a_write_inside_a_callers_transaction_is_never_grouped(tenant, held_trac
     held_trace.rollback()
     writers.join()
     assert not Observation.objects.filter(project_id=tenant.project.id, id="nested").exists()
+
+
+def test_grouping_turned_off_writes_at_once_beside_a_busy_write(tenant, held_trace, settings):
+    writers = _Writers()
+    writers.start("leader", tenant.project.id, _events(event("trace-create", {"id": "held", "name": "after"}, at=5)))
+    _wait_until(lambda: group_commit._QUEUE._busy)
+    settings.INGESTION_GROUP_MAX_EVENTS = 0
+    writers.start("own", tenant.project.id, [_span("own")])
+    writers.threads[-1].join(30)  # done while the leader still waits: it did not queue
+    assert writers.errors["own"] is None and _queued() == 0
+    assert Observation.objects.filter(project_id=tenant.project.id, id="own").exists()
+    held_trace.rollback()
+    writers.join()
+    assert writers.errors["leader"] is None
