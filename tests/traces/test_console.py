@@ -152,6 +152,32 @@ def test_sessions_list_and_replay(workflow, api_client, member_client):
     assert member_client.get(reverse("projects:session", args=[workflow.project.id, "nope"])).status_code == 404
 
 
+def test_a_long_session_is_replayed_a_page_of_turns_at_a_time(tenant, api_client, member_client):
+    turns = [
+        event(
+            "trace-create",
+            {"id": f"turn-{n:03}", "sessionId": "long", "timestamp": iso(n), "input": f"question {n}"},
+        )
+        for n in range(120)
+    ]
+    costs = [
+        event("generation-create", {"id": f"gen-{n}", "traceId": f"turn-{n:03}", "costDetails": {"total": 0.5}})
+        for n in (0, 119)
+    ]
+    post_batch(api_client, tenant.project_key.header, turns + costs)
+    url = reverse("projects:session", args=[tenant.project.id, "long"])
+    first = member_client.get(url)
+    assert [t["number"] for t in first.context["turns"]] == list(range(1, 51))
+    assert first.context["turns"][0]["trace"].id == "turn-000"
+    assert first.context["turn_count"] == 120 and first.context["total_cost"] == 1  # the whole session's
+    assert first.context["duration"] == 119
+    assert "page=2" in first.content.decode()
+    last = member_client.get(url, {"page": 3})
+    assert [t["trace"].id for t in last.context["turns"]] == [f"turn-{n:03}" for n in range(100, 120)]
+    assert last.context["turns"][0]["number"] == 101 and "question 119" in last.content.decode()
+    assert "page=4" not in last.content.decode()
+
+
 def test_users_page(workflow, member_client):
     page = member_client.get(reverse("projects:users", args=[workflow.project.id]))
     users = {row["user_id"]: row for row in page.context["page"].object_list}

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 from django.db import connection
-from django.db.models import F, Func, IntegerField, Q, QuerySet, Value
+from django.db.models import Count, F, Func, IntegerField, Max, Min, Q, QuerySet, Sum, Value
 
 from apps.core.errors import InvalidRequest, NotFound
 from apps.scores.models import Score
@@ -355,12 +355,15 @@ def user_summary(*, project_id: str, user_id: str) -> dict[str, Any]:
     return summary
 
 
-def session_turns(*, project_id: str, session_id: str) -> list[Trace]:
-    """The traces of a session in conversation order; NotFound when it has none."""
-    turns = list(Trace.objects.filter(project_id=project_id, session_id=session_id).order_by("timestamp", "id"))
-    if not turns:
+def session_turns(*, project_id: str, session_id: str) -> tuple[QuerySet, dict[str, Any]]:
+    """The traces of a session in conversation order (to be read a page at a time: a session can
+    hold any number of them), and its totals: turns, cost, first and last timestamp. NotFound when
+    it has none."""
+    turns = Trace.objects.filter(project_id=project_id, session_id=session_id)
+    totals = turns.aggregate(count=Count("id"), cost=Sum("total_cost"), first=Min("timestamp"), last=Max("timestamp"))
+    if not totals["count"]:
         raise NotFound(f"Session {session_id} not found within authorized project")
-    return turns
+    return turns.order_by("timestamp", "id"), totals
 
 
 def scores_by_trace(*, project_id: str, trace_ids: list[str]) -> dict[str, list[Score]]:

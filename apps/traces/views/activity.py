@@ -51,25 +51,32 @@ class SessionReplayView(ConsoleView):
 
     scope = "traces"
 
+    turns_per_page = 50
+
     def get(self, request: HttpRequest, project_id: str, session_id: str) -> HttpResponse:
-        turns = queries.session_turns(project_id=project_id, session_id=session_id)
-        scores = queries.scores_by_trace(project_id=project_id, trace_ids=[t.id for t in turns])
+        turns, totals = queries.session_turns(project_id=project_id, session_id=session_id)
+        page = Window(turns, request.GET.get("page"), per_page=self.turns_per_page)
+        scores = queries.scores_by_trace(project_id=project_id, trace_ids=[t.id for t in page.object_list])
+        first = (page.number - 1) * self.turns_per_page + 1
         return render(
             request,
             "traces/session.html",
             {
                 "session_id": session_id,
+                "page": page,
                 "turns": [
                     {
+                        "number": first + index,
                         "trace": t,
                         "input_chat": as_chat(t.input),
                         "output_chat": as_chat(t.output),
                         "scores": scores.get(t.id, []),
                     }
-                    for t in turns
+                    for index, t in enumerate(page.object_list)
                 ],
-                "total_cost": sum((t.total_cost for t in turns if t.total_cost is not None), start=0) or None,
-                "duration": (turns[-1].timestamp - turns[0].timestamp).total_seconds(),
+                "turn_count": totals["count"],
+                "total_cost": totals["cost"],
+                "duration": (totals["last"] - totals["first"]).total_seconds(),
             },
         )
 
