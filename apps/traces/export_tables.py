@@ -17,6 +17,7 @@ from apps.traces import error_kinds
 from apps.traces.finetune import finetune_example
 from apps.traces.models import Observation
 from apps.traces.serializers import trace_export_row
+from apps.traces.table_spec import chosen_columns
 from apps.traces.views.activity import (
     SESSION_FILTER_KEYS,
     USER_FILTER_KEYS,
@@ -94,6 +95,17 @@ def _finetune_row(o: Observation) -> dict[str, Any] | None:
     return finetune_example(o.input, o.output)
 
 
+def _trace_rows(params: dict[str, str]) -> Callable[[Any], dict[str, Any]]:
+    """Traces as the table shows them: the columns chosen in its column chooser (`cols`)."""
+    shown = chosen_columns(params.get("cols", ""))
+    return lambda trace: trace_export_row(trace, shown)
+
+
+def _same_rows(row: Callable[[Any], dict[str, Any] | None]) -> Callable[[dict[str, str]], Callable]:
+    """For a table whose rows have one shape whatever its parameters."""
+    return lambda _params: row
+
+
 def _generations(project_id: str, params: dict[str, str]) -> tuple[QuerySet, dict[str, str]]:
     return filtered_observations(project_id, {**params, "type": "GENERATION"})
 
@@ -105,7 +117,9 @@ class ExportTable:
     page: str  # URL name of the table's page
     query: Callable[[str, Any], tuple[QuerySet, dict[str, str]]]
     keys: tuple[str, ...]
-    row: Callable[[Any], dict[str, Any] | None]
+    # The row serialiser for an export's parameters (a row shape can follow them, as the traces
+    # table's chosen columns); a serialiser answering None skips the row.
+    rows_for: Callable[[dict[str, str]], Callable[[Any], dict[str, Any] | None]]
     formats: tuple[str, ...] = TABULAR
     # Always a background job: its result (rows skipped) can only be reported there.
     background_only: bool = False
@@ -114,27 +128,34 @@ class ExportTable:
 TABLES: dict[str, ExportTable] = {
     t.name: t
     for t in (
-        ExportTable("traces", _("Traces"), "projects:traces", filtered_traces, TRACE_FILTER_KEYS, trace_export_row),
+        ExportTable("traces", _("Traces"), "projects:traces", filtered_traces, TRACE_FILTER_KEYS, _trace_rows),
         ExportTable(
-            "sessions", _("Sessions"), "projects:sessions", filtered_sessions, SESSION_FILTER_KEYS, _activity_row
+            "sessions",
+            _("Sessions"),
+            "projects:sessions",
+            filtered_sessions,
+            SESSION_FILTER_KEYS,
+            _same_rows(_activity_row),
         ),
-        ExportTable("users", _("Users"), "projects:users", filtered_users, USER_FILTER_KEYS, _activity_row),
+        ExportTable("users", _("Users"), "projects:users", filtered_users, USER_FILTER_KEYS, _same_rows(_activity_row)),
         ExportTable(
             "observations",
             _("Observations"),
             "projects:observations",
             filtered_observations,
             OBSERVATION_FILTER_KEYS,
-            _observation_row,
+            _same_rows(_observation_row),
         ),
-        ExportTable("errors", _("Errors"), "projects:errors", filtered_errors, ERROR_FILTER_KEYS, _error_row),
+        ExportTable(
+            "errors", _("Errors"), "projects:errors", filtered_errors, ERROR_FILTER_KEYS, _same_rows(_error_row)
+        ),
         ExportTable(
             "finetune",
             _("OpenAI fine-tuning (generations)"),
             "projects:observations",
             _generations,
             tuple(k for k in OBSERVATION_FILTER_KEYS if k != "type"),
-            _finetune_row,
+            _same_rows(_finetune_row),
             formats=("jsonl",),
             background_only=True,
         ),
@@ -160,5 +181,6 @@ def at_most(table: ExportTable, project_id: str, params: dict[str, str], limit: 
 
 def rows(table: ExportTable, project_id: str, params: dict[str, str]) -> Iterator[dict[str, Any] | None]:
     """Every filtered row in its export shape (None where the table skips one), read a chunk at a time."""
+    row = table.rows_for(params)
     for record in queryset(table, project_id, params).iterator(chunk_size=CHUNK_SIZE):
-        yield table.row(record)
+        yield row(record)

@@ -3,6 +3,7 @@
 Every key the OpenAPI document marks required is always present; nullable ones are None.
 """
 
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -149,9 +150,27 @@ def session_dict(session: Session) -> dict[str, Any]:
     }
 
 
-def trace_export_row(trace: Trace) -> dict[str, Any]:
-    """One row of a traces export: what the table shows, plus input, output and metadata."""
-    return {
+# The export fields of each optional column of the traces table (apps.traces.table_spec); the
+# scores column has none (a trace's scores are not part of its row).
+_TRACE_COLUMN_FIELDS = {
+    "user": ("userId",),
+    "session": ("sessionId",),
+    "tags": ("tags",),
+    "environment": ("environment",),
+    "release": ("release",),
+    "version": ("version",),
+    "latency": ("latency",),
+    "tokens": ("totalTokens",),
+    "cost": ("totalCost",),
+    "observations": ("observationCount",),
+    "level": ("errorCount",),
+}
+
+
+def trace_export_row(trace: Trace, columns: Collection[str] | None = None) -> dict[str, Any]:
+    """One row of a traces export: the table's columns (all of them, or the `columns` it shows),
+    plus id, time, name, input, output and metadata."""
+    row = {
         "id": trace.id,
         "timestamp": trace.timestamp,
         "name": trace.name,
@@ -170,3 +189,9 @@ def trace_export_row(trace: Trace) -> dict[str, Any]:
         "output": trace.output,
         "metadata": trace.metadata,
     }
+    if columns is not None:
+        for column, fields in _TRACE_COLUMN_FIELDS.items():
+            if column not in columns:
+                for name in fields:
+                    del row[name]
+    return row
