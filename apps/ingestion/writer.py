@@ -375,9 +375,9 @@ class _Mode:
 
     `scrub`: remove U+0000 from every value, and parse JSON text kept as it is (`msgspec.Raw`:
     what does not parse is stored as a string); clients rarely send either, so the checks are
-    skipped until PostgreSQL refuses a value. `direct`: COPY rows that no stored row has straight into the
-    table instead of through the staging table; a concurrent writer inserting one of those ids
-    first makes the COPY fail, and the redo takes the staging path, which merges.
+    skipped until PostgreSQL refuses a value. `direct`: COPY rows that no stored row has straight
+    into the table instead of through the staging table; a concurrent writer inserting one of
+    those ids first makes the COPY fail, and the redo takes the staging path, which merges.
     """
 
     scrub: bool = True

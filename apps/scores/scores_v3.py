@@ -88,15 +88,22 @@ def score_page(*, project_id: str, limit: int, cursor: str | None, f: Filters) -
     return page[:limit], encode_cursor(page[limit - 1]) if len(page) > limit else None
 
 
+# Filters naming targets no score can have at once.
+_EXCLUSIVE_TARGETS = (
+    ("traceId", "sessionId"),
+    ("traceId", "experimentId"),
+    ("sessionId", "observationId"),
+    ("experimentId", "observationId"),
+)
+
+
 def _filtered(scores: QuerySet[Score], f: Filters) -> QuerySet[Score]:
     sources = _upper_csv(f.source, Score.SOURCES, "source")
     data_types = _upper_csv(f.dataType, Score.DATA_TYPES, "dataType")
     targets = {k for k in ("traceId", "sessionId", "observationId", "experimentId") if csv(getattr(f, k))}
-    for a, b in (("traceId", "sessionId"), ("traceId", "experimentId"), ("sessionId", "observationId")):
+    for a, b in _EXCLUSIVE_TARGETS:
         if {a, b} <= targets:
             raise InvalidRequest(f"{a} and {b} cannot be combined")
-    if {"experimentId", "observationId"} <= targets:
-        raise InvalidRequest("experimentId and observationId cannot be combined")
     if "observationId" in targets and "traceId" not in targets:
         raise InvalidRequest("observationId requires traceId: observation ids are scoped to a trace")
     for field, items in (

@@ -167,9 +167,9 @@ _TRACE_COLUMN_FIELDS = {
 }
 
 
-def trace_export_row(trace: Trace, columns: Collection[str] | None = None) -> dict[str, Any]:
-    """One row of a traces export: the table's columns (all of them, or the `columns` it shows),
-    plus id, time, name, input, output and metadata."""
+def trace_export_row(trace: Trace, columns: Collection[str]) -> dict[str, Any]:
+    """One row of a traces export: the table's `columns` it shows, plus id, time, name, input,
+    output and metadata."""
     row = {
         "id": trace.id,
         "timestamp": trace.timestamp,
@@ -189,9 +189,8 @@ def trace_export_row(trace: Trace, columns: Collection[str] | None = None) -> di
         "output": trace.output,
         "metadata": trace.metadata,
     }
-    if columns is not None:
-        for column, fields in _TRACE_COLUMN_FIELDS.items():
-            if column not in columns:
-                for name in fields:
-                    del row[name]
+    for column, fields in _TRACE_COLUMN_FIELDS.items():
+        if column not in columns:
+            for name in fields:
+                del row[name]
     return row
