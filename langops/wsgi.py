@@ -6,7 +6,11 @@ from django.urls import get_resolver
 from langops.heap import settle_boot_objects
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "langops.settings.base")
-application = get_wsgi_application()
+_console = get_wsgi_application()
+
+from apps.core.wsgi import application_for  # noqa: E402 - needs the apps loaded
+
+application = application_for(_console)
 # Import the URL configuration, and with it every view module, while the worker boots: otherwise
 # the first request each new worker serves waits about a second for those imports.
 _urls = get_resolver().url_patterns
