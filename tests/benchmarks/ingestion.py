@@ -6,11 +6,12 @@ The web runs as `manage.py serve` runs it: one gunicorn process per usable core 
 8 threads each.
 
 On PostgreSQL (127.0.0.1:5432, a scratch database it creates) with gunicorn, a Celery worker and
-the database on this machine, in one run:
+the database on this machine, in one run of --rounds rounds (3), each the floor then both
+endpoints, with a last floor after them; a round's ratios are to the mean of the floors on either
+side of it, and the figures given are the medians over the rounds:
   (a) the PostgreSQL floor: COPY into a staging table plus one upsert of observation-shaped rows,
-      from one Python process (no HTTP, no parsing, no merging), 1,000 rows per transaction; the
-      median of three runs, made before, between and after the endpoint phases (and, for
-      context, the same with 100 rows, one request's worth);
+      from one Python process (no HTTP, no parsing, no merging), 1,000 rows per transaction (and,
+      for context, the same with 100 rows, one request's worth);
   (b) LangOps end to end (acknowledged = committed = queryable) with ~1.8 KB LLM spans from N
       concurrent clients, through OTLP (protobuf) and through the batch endpoint;
   (c) latency p50/p99 of one 100-span request at idle and under saturation;
@@ -305,6 +306,38 @@ def floor(rows: int, per_transaction: int = 1000) -> float:
     return rows / elapsed
 
 
+def otlp_bodies(rng: random.Random, spans: int) -> list[bytes]:
+    return [otlp_body(rng, 100) for _ in range(spans // 100)]
+
+
+class Phase:
+    """One endpoint under load, over the rounds: rates, latencies, CPU and what was stored."""
+
+    def __init__(self, path: str, content_type: str) -> None:
+        self.path, self.content_type = path, content_type
+        self.rates: list[float] = []
+        self.latencies: list[float] = []
+        self.sent = self.stored = 0
+        self.cpu = [0.0, 0.0, 0.0]  # web, PostgreSQL, clients (seconds)
+
+    def run(self, port: int, auth: str, bodies: list[bytes], clients: int, web_pid: int, project_id: str) -> None:
+        from apps.traces.models import Observation  # noqa: PLC0415 - Django is set up by main()
+
+        before = Observation.objects.filter(project_id=project_id).count()
+        with CpuSplit(web_pid) as cpu:
+            elapsed, latencies = run_clients(port, self.path, self.content_type, auth, bodies, clients)
+        items = len(bodies) * 100
+        self.rates.append(items / elapsed)
+        self.latencies += latencies
+        self.sent += items
+        self.stored += Observation.objects.filter(project_id=project_id).count() - before
+        self.cpu = [total + part for total, part in zip(self.cpu, (cpu.web, cpu.postgres, cpu.clients), strict=True)]
+
+    def cpu_per_hundred(self) -> str:
+        web, postgres, clients = (seconds * 100_000 / self.sent for seconds in self.cpu)
+        return f"web {web:.1f}, PostgreSQL {postgres:.1f}, clients {clients:.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spans", type=int, default=80_000)
@@ -312,6 +345,7 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=None, help="default: as `manage.py serve`")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--port", type=int, default=3191)
+    parser.add_argument("--rounds", type=int, default=3, help="floor, OTLP and batch phases, interleaved")
     options = parser.parse_args()
 
     psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")  # its own scratch database
@@ -336,7 +370,6 @@ def main() -> None:
     from apps.core.management.commands.serve import default_web_workers
     from apps.organizations.models import Organization
     from apps.projects.models import Project
-    from apps.traces.models import Observation
 
     options.web_workers = options.web_workers or default_web_workers()
     organization = Organization.objects.create(name="Bench")
@@ -344,24 +377,21 @@ def main() -> None:
     key, secret = api_key_create(access=system_access(organization), project=project, note="bench")
     auth = "Basic " + base64.b64encode(f"{key.public_key}:{secret}".encode()).decode()
 
-    print(f"Building {options.spans} spans per endpoint ...", flush=True)
+    slots = options.web_workers * options.threads
+    warm = 4 * slots  # warm-up requests: every web thread imports, connects and loads its caches
+    print(f"Building {options.spans} spans per endpoint and round, {options.rounds} rounds ...", flush=True)
     rng = random.Random(7)
-    otlp = [otlp_body(rng, 100) for _ in range(options.spans // 100)]
-    batch = [batch_body(rng, 100) for _ in range(options.spans // 100)]
-    span_bytes = sum(map(len, otlp)) / options.spans
-    event_bytes = sum(map(len, batch)) / options.spans
+    extra = otlp_bodies(rng, (warm + 40) * 100)  # warm-up, then the idle latency requests
+    otlp = [otlp_bodies(rng, options.spans) for _ in range(options.rounds)]
+    batch = [[batch_body(rng, 100) for _ in range(options.spans // 100)] for _ in range(options.rounds)]
+    span_bytes = sum(map(len, otlp[0])) / options.spans
+    event_bytes = sum(map(len, batch[0])) / options.spans
 
-    # The machine's speed drifts by a fifth or more within minutes: the floor is measured before,
-    # between and after the two endpoint phases, and the median of the three is the one the ratios
-    # use, so that it comes from the same minutes as what it is compared with.
-    floor_runs = [floor(options.spans)]
-    # For context, not the target: the same with one request's worth of rows per transaction.
-    request_floor = sorted(floor(options.spans, 100) for _ in range(3))[1]
-
-    gunicorn = str(Path(python).with_name("gunicorn"))
+    # For context, not the target: the floor with one request's worth of rows per transaction.
+    request_floor = floor(options.spans, 100)
     web = subprocess.Popen(
         [
-            gunicorn,
+            str(Path(python).with_name("gunicorn")),
             "langops.wsgi:application",
             "--bind",
             f"127.0.0.1:{options.port}",
@@ -378,24 +408,15 @@ def main() -> None:
         env=env,
     )
     worker = subprocess.Popen(
-        [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "langops",
-            "worker",
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "WARNING",
-            "-Q",
-            "default,ingestion",
-        ],
+        [python, "-m", "celery", "-A", "langops", "worker", "--concurrency", "1", "--loglevel", "WARNING"]
+        + ["-Q", "default,ingestion"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
     )
+    otlp_phase = Phase("/api/public/otel/v1/traces", "application/x-protobuf")
+    batch_phase = Phase("/api/public/ingestion", "application/json")
+    floors: list[float] = []
     try:
         for _ in range(100):
             try:
@@ -404,29 +425,16 @@ def main() -> None:
             except OSError:
                 time.sleep(0.2)
         time.sleep(1)
-        otlp_path, batch_path = "/api/public/otel/v1/traces", "/api/public/ingestion"
-        # Warm-up, not measured: enough concurrent requests that every web thread has imported its
-        # modules, opened its database connection and loaded its caches.
-        slots = options.web_workers * options.threads
-        warm = 4 * slots
-        run_clients(options.port, otlp_path, "application/x-protobuf", auth, otlp[:warm], slots)
-
-        idle = send_all((options.port, otlp_path, "application/x-protobuf", auth, otlp[warm : warm + 40]))
-        before = Observation.objects.filter(project_id=project.id).count()
-        with CpuSplit(web.pid) as otlp_cpu:
-            otlp_time, otlp_latencies = run_clients(
-                options.port, otlp_path, "application/x-protobuf", auth, otlp[warm + 40 :], options.clients
-            )
-        otlp_spans = (len(otlp) - warm - 40) * 100
-        stored = Observation.objects.filter(project_id=project.id).count() - before
-        floor_runs.append(floor(options.spans))  # web and worker idle meanwhile
-        with CpuSplit(web.pid) as batch_cpu:
-            batch_time, batch_latencies = run_clients(
-                options.port, batch_path, "application/json", auth, batch, options.clients
-            )
-        batch_events = len(batch) * 100
-        stored_batch = Observation.objects.filter(project_id=project.id).count() - before - stored
-        floor_runs.append(floor(options.spans))
+        run_clients(options.port, otlp_phase.path, otlp_phase.content_type, auth, extra[:warm], slots)
+        idle = send_all((options.port, otlp_phase.path, otlp_phase.content_type, auth, extra[warm:]))
+        # The machine's speed drifts by a fifth or more within minutes: the floor is measured
+        # before, between and after the rounds (web and worker idle meanwhile), and each round's
+        # ratios use the floors on either side of it, so that each compares like with like.
+        for round_ in range(options.rounds):
+            floors.append(floor(options.spans))
+            for phase, bodies in ((otlp_phase, otlp[round_]), (batch_phase, batch[round_])):
+                phase.run(options.port, auth, bodies, options.clients, web.pid, project.id)
+        floors.append(floor(options.spans))
         web_rss = [peak_rss_mb(p) for p in [web.pid, *children(web.pid)]]
         worker_rss = [peak_rss_mb(p) for p in [worker.pid, *children(worker.pid)]]
     finally:
@@ -435,47 +443,56 @@ def main() -> None:
         web.wait()
         worker.wait()
 
-    floor_rate = statistics.median(floor_runs)
+    round_floors = [(a + b) / 2 for a, b in zip(floors, floors[1:], strict=False)]
+    otlp_ratios = [rate / f for rate, f in zip(otlp_phase.rates, round_floors, strict=True)]
+    batch_ratios = [rate / f for rate, f in zip(batch_phase.rates, round_floors, strict=True)]
     print()
     print(
         f"Machine: {os.cpu_count()} cores; web: gunicorn {options.web_workers} workers x {options.threads} threads;"
         f" {options.clients} concurrent clients; payload ~{span_bytes:.0f} B/span (OTLP), ~{event_bytes:.0f} B/event"
     )
     print(
-        f"(a) PostgreSQL floor, COPY + upsert, one process:   {floor_rate:10,.0f} rows/s "
-        f"(median of {', '.join(f'{r:,.0f}' for r in floor_runs)}: before, between, after; 1,000 rows per transaction)"
+        f"Rounds: {options.rounds}, each: the floor, then {options.spans:,} spans by OTLP, then as many events by batch"
+    )
+    for index in range(options.rounds):
+        print(
+            f"  round {index + 1}: floor {round_floors[index]:8,.0f} rows/s   OTLP {otlp_phase.rates[index]:8,.0f} spans/s"
+            f" ({otlp_ratios[index]:.2f}x)   batch {batch_phase.rates[index]:8,.0f} events/s ({batch_ratios[index]:.2f}x)"
+        )
+    print(
+        f"(a) PostgreSQL floor, COPY + upsert, one process:   {statistics.median(floors):10,.0f} rows/s "
+        f"(median of {', '.join(f'{r:,.0f}' for r in floors)}; 1,000 rows per transaction)"
     )
     print(
         f"    the same, 100 rows per transaction:          {request_floor:10,.0f} rows/s "
-        f"(context: one request's worth; the ratios below are to the line above)"
+        f"(context: one request's worth; the ratios are to the line above)"
     )
-    print(
-        f"(b) OTLP end to end (acked = committed):          {otlp_spans / otlp_time:10,.0f} spans/s "
-        f"({otlp_spans / otlp_time / floor_rate:.2f}x floor; stored {stored}/{otlp_spans})"
-    )
-    print(
-        f"    batch endpoint end to end:                    {batch_events / batch_time:10,.0f} events/s "
-        f"({batch_events / batch_time / floor_rate:.2f}x floor; stored {stored_batch}/{batch_events})"
-    )
-    print(f"    CPU ms per 100 spans, OTLP:  {otlp_cpu.per_hundred(otlp_spans)}")
-    print(f"    CPU ms per 100 events, batch: {batch_cpu.per_hundred(batch_events)}")
+    for label, phase, ratios, unit in (
+        ("(b) OTLP end to end (acked = committed):       ", otlp_phase, otlp_ratios, "spans"),
+        ("    batch endpoint end to end:                 ", batch_phase, batch_ratios, "events"),
+    ):
+        print(
+            f"{label}{statistics.median(phase.rates):10,.0f} {unit}/s, median of rounds "
+            f"({statistics.median(ratios):.2f}x floor, median of the rounds' ratios; stored {phase.stored}/{phase.sent})"
+        )
+    print(f"    CPU ms per 100 spans, OTLP:  {otlp_phase.cpu_per_hundred()}")
+    print(f"    CPU ms per 100 events, batch: {batch_phase.cpu_per_hundred()}")
     print(
         f"(c) 100-span OTLP request at idle:      p50 {percentile(idle, 50) * 1000:7.1f} ms   "
         f"p99 {percentile(idle, 99) * 1000:7.1f} ms"
     )
-    print(
-        f"    100-span OTLP request, saturated:   p50 {percentile(otlp_latencies, 50) * 1000:7.1f} ms   "
-        f"p99 {percentile(otlp_latencies, 99) * 1000:7.1f} ms"
-    )
-    print(
-        f"    100-event batch request, saturated: p50 {percentile(batch_latencies, 50) * 1000:7.1f} ms   "
-        f"p99 {percentile(batch_latencies, 99) * 1000:7.1f} ms"
-    )
+    for label, phase in (
+        ("100-span OTLP request, saturated:  ", otlp_phase),
+        ("100-event batch request, saturated:", batch_phase),
+    ):
+        print(
+            f"    {label} p50 {percentile(phase.latencies, 50) * 1000:7.1f} ms   "
+            f"p99 {percentile(phase.latencies, 99) * 1000:7.1f} ms"
+        )
     print(
         f"(d) peak RSS web: {max(web_rss):.0f} MB per process ({sum(web_rss):.0f} MB all); "
         f"worker: {max(worker_rss):.0f} MB per process ({sum(worker_rss):.0f} MB all)"
     )
-    print(f"    median idle latency {statistics.median(idle) * 1000:.1f} ms over {len(idle)} requests")
 
 
 if __name__ == "__main__":
