@@ -202,16 +202,23 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in out]
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of live processes (clock ticks from /proc/<pid>/stat)."""
-    total = 0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time of each live process (clock ticks from /proc/<pid>/stat)."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # exited meanwhile
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def cpu_used(start: dict[int, float], end: dict[int, float]) -> float:
+    """CPU time used between two samples by the processes alive at the second (one that started
+    meanwhile counts in full; one that exited meanwhile, an autovacuum worker say, is left out,
+    rather than subtracted)."""
+    return sum(seconds - start.get(pid, 0.0) for pid, seconds in end.items())
 
 
 def postgres_pids() -> list[int]:
@@ -231,9 +238,10 @@ class CpuSplit:
 
     def __exit__(self, *exc: object) -> None:
         end = self._sample()
-        self.web, self.postgres, self.clients = (b - a for a, b in zip(self.start, end, strict=True))
+        self.web, self.postgres = (cpu_used(a, b) for a, b in zip(self.start[:2], end[:2], strict=True))
+        self.clients = end[2] - self.start[2]
 
-    def _sample(self) -> tuple[float, float, float]:
+    def _sample(self) -> tuple[dict[int, float], dict[int, float], float]:
         # Clients: the pool's processes (once joined) and this process, which hands out the bodies.
         clients = [resource.getrusage(who) for who in (resource.RUSAGE_CHILDREN, resource.RUSAGE_SELF)]
         return (
@@ -241,10 +249,6 @@ class CpuSplit:
             cpu_seconds(postgres_pids()),
             sum(usage.ru_utime + usage.ru_stime for usage in clients),
         )
-
-    def per_hundred(self, items: int) -> str:
-        scale = 100_000 / items  # ms per 100 items
-        return f"web {self.web * scale:.1f}, PostgreSQL {self.postgres * scale:.1f}, clients {self.clients * scale:.1f}"
 
 
 def floor(rows: int, per_transaction: int = 1000) -> float:
