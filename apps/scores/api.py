@@ -148,6 +148,24 @@ class ScoreFilters(PageParams):
 
 @router.get("/v2/scores", scope="scores:read", response=ScoresOut, exclude_unset=True, tags=["Scores"])
 def score_list(request: HttpRequest, params: Query[ScoreFilters]):
+    return _scores_page(request, params)
+
+
+@router.get(
+    "/scores",
+    scope="scores:read",
+    response=ScoresOut,
+    exclude_unset=True,
+    tags=["Scores"],
+    summary="List a project's trace scores (legacy v1 route of the Python SDK 2.x; not in Langfuse's OpenAPI document)",
+)
+def score_list_v1(request: HttpRequest, params: Query[ScoreFilters]):
+    # Reached through apps.ingestion.views.scores_route, which owns the path (its POST creates).
+    # Only scores SDK 2.x can parse (queries.V1_DATA_TYPES, of a trace), as Langfuse's v1 route.
+    return _scores_page(request, params, v1=True)
+
+
+def _scores_page(request: HttpRequest, params: ScoreFilters, *, v1: bool = False) -> dict:
     groups = queries.v2_groups(params.fields)
     if "trace" not in groups and (params.userId is not None or params.traceTags):
         raise InvalidRequest("filtering by userId or traceTags needs the 'trace' field group")
@@ -172,6 +190,7 @@ def score_list(request: HttpRequest, params: Query[ScoreFilters]):
         data_type=params.dataType,
         trace_tags=params.traceTags,
         filter_json=params.filter,
+        v1=v1,
     )
     rows, meta = paginate(scores, params)
     data = [score_dict(s) for s in rows]
@@ -195,8 +214,8 @@ def score_get(request: HttpRequest, score_id: str):
     summary="Get a trace's score (legacy v1 route of the Python SDK 2.x; not in Langfuse's OpenAPI document)",
 )
 def score_get_v1(request: HttpRequest, score_id: str):
-    # SDK 2.x parses ScoreV1, whose traceId is required: only scores of a trace, as Langfuse's v1 route.
-    return score_dict(queries.score_get(project_id=request.auth.project.id, score_id=score_id, trace_only=True))
+    # Only a score SDK 2.x can parse (queries.V1_DATA_TYPES, of a trace), as Langfuse's v1 route.
+    return score_dict(queries.score_get(project_id=request.auth.project.id, score_id=score_id, v1=True))
 
 
 @router.delete("/scores/{score_id}", scope="scores:write", response={204: None}, tags=["Scores"])

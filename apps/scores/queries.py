@@ -61,10 +61,20 @@ def v2_groups(fields: str | None) -> set[str]:
     return groups | {"score"}
 
 
-def score_get(*, project_id: str, score_id: str, trace_only: bool = False) -> Score:
+# What Langfuse's v1 score routes (the Python SDK 2.x's) serve: a score of a trace, of a data type
+# its ScoreV1 models know. SDK 2.x fails to parse anything else, a whole page for one such score.
+V1_DATA_TYPES = ("NUMERIC", "CATEGORICAL", "BOOLEAN")
+
+
+def _v1_only(scores: QuerySet[Score]) -> QuerySet[Score]:
+    return scores.filter(trace_id__isnull=False, data_type__in=V1_DATA_TYPES)
+
+
+def score_get(*, project_id: str, score_id: str, v1: bool = False) -> Score:
+    """One score of the project (`v1`: only one the v1 routes serve); NotFound otherwise."""
     scores = Score.objects.filter(project_id=project_id, id=score_id)
-    if trace_only:
-        scores = scores.filter(trace_id__isnull=False)
+    if v1:
+        scores = _v1_only(scores)
     score = scores.first()
     if score is None:
         raise NotFound(f"Score {score_id} not found within authorized project")
@@ -92,9 +102,13 @@ def score_list(
     data_type: str | None = None,
     trace_tags: Sequence[str] = (),
     filter_json: str | None = None,
+    v1: bool = False,
 ) -> QuerySet[Score]:
-    """Scores of one project with Langfuse's /v2/scores filters (all must hold), newest first."""
+    """Scores of one project with Langfuse's /v2/scores filters (all must hold), newest first;
+    `v1`: only those the v1 routes serve."""
     scores = Score.objects.filter(project_id=project_id)
+    if v1:
+        scores = _v1_only(scores)
     for field, wanted in (
         ("name", name),
         ("source", source),

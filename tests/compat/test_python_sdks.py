@@ -299,9 +299,21 @@ def test_sdk4_reads_scores_v2_and_deletes_one(server, tenant):
     assert not Score.objects.filter(project_id=tenant.project.id, id=sent["resolved"].id).exists()
 
 
-def test_sdk2_gets_a_score_by_id(server, tenant):
+def test_sdk2_gets_a_score_by_id_and_lists_scores(server, tenant):
     ids = run_python_client("langfuse5", "sdk_otel_tracing.py", server, tenant.project_key)
-    quality = Score.objects.get(project_id=tenant.project.id, name="quality")
+    sent = _scores_sent(tenant, ids)
+    quality = sent["quality"]
     read = run_python_client("langfuse2", "api_scores.py", server, tenant.project_key, SDK="2", GET_ID=quality.id)
     assert read["one"] == [quality.id, "quality", "NUMERIC", 0.9, "good", ids["trace_id"]]
     assert read["missing"] == 404
+    # The v1 list holds what SDK 2.x can parse: scores of a trace, numeric, categorical or boolean
+    # (not the session's boolean, the TEXT note or the CORRECTION fix).
+    trace_id = ids["trace_id"]
+    assert read["listed"] == sorted(
+        [
+            [sent["label"].id, "label", "CATEGORICAL", 0, trace_id],
+            [quality.id, "quality", "NUMERIC", 0.9, trace_id],
+        ]
+    )
+    assert read["listed_meta"] == [1, 50, 2]
+    assert read["named"] == [quality.id]

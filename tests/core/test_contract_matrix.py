@@ -275,6 +275,7 @@ API: dict[tuple[str, str], ApiCase] = {
     ),
     ("GET", "/comments/{comment_id}"): ApiCase(setup=lambda t: _api_comment(t)),
     ("GET", "/v2/scores"): ApiCase(setup=lambda t: _api_score(t)),
+    ("GET", "/scores"): ApiCase(setup=lambda t: _api_score(t)),
     ("GET", "/v2/scores/{score_id}"): ApiCase(setup=lambda t: _api_score(t)),
     ("GET", "/scores/{score_id}"): ApiCase(setup=lambda t: _api_score(t)),
     ("DELETE", "/scores/{score_id}"): ApiCase(setup=lambda t: _api_score(t), statuses={204}),

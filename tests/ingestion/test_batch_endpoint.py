@@ -422,7 +422,7 @@ def test_times_without_an_offset_are_utc_beside_times_with_one(tenant, api_clien
         ("delete", "/api/public/ingestion"),
         ("get", "/api/public/otel/v1/traces"),
         ("put", "/api/public/otel/v1/metrics"),
-        ("get", "/api/public/scores"),
+        ("put", "/api/public/scores"),  # (GET lists scores: SDK 2.x)
         ("get", "/api/public/spans"),
     ],
 )

@@ -264,6 +264,38 @@ def test_sdk2_get_by_id_serves_trace_scores_only(data, api_client):
     body = get(api_client, data.project_key, "/scores/sc1").json()
     assert (body["id"], body["traceId"], body["value"]) == ("sc1", "t1", 0.9)
     assert get(api_client, data.project_key, "/scores/sc4").status_code == 404  # a session score: no traceId
+    assert get(api_client, data.project_key, "/scores/sc6").status_code == 404  # CORRECTION: not a v1 data type
+
+
+def test_sdk2_list_serves_trace_scores_with_the_v2_filters(data, other_tenant, api_client):
+    def listed(key=data.project_key, **params):
+        response = get(api_client, key, "/scores", **params)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    body = listed()
+    # SDK 2.x could not parse sc4 (a session's) and sc5 (a dataset run's): no trace; nor sc6: a
+    # CORRECTION, a data type its models do not know.
+    assert [s["id"] for s in body["data"]] == ["sc3", "sc2", "sc1"]
+    assert body["meta"] == {"page": 1, "limit": 50, "totalItems": 3, "totalPages": 1}
+    assert body["data"][2]["trace"] == {"userId": "u1", "tags": ["a", "b"], "environment": "prod", "sessionId": "s1"}
+    assert [s["id"] for s in listed(name="quality")["data"]] == ["sc1"]
+    assert [s["id"] for s in listed(userId="u1", limit=1, page=2)["data"]] == ["sc1"]
+    assert [s["id"] for s in listed(dataType="BOOLEAN")["data"]] == ["sc3"]
+    # Another project's key lists its own scores only.
+    assert [s["id"] for s in listed(other_tenant.project_key)["data"]] == ["scb", "sc1"]
+    assert listed(other_tenant.project_key, scoreIds="sc1")["data"][0]["value"] == 0.1
+    # Bad input and credentials are answered as on /v2/scores; POST on the path still creates.
+    assert get(api_client, data.project_key, "/scores", limit=101).status_code == 400
+    assert api_client.get("/api/public/scores").status_code == 401
+    created = api_client.post(
+        "/api/public/scores",
+        {"traceId": "t1", "name": "later", "value": 1},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=data.project_key.header,
+    )
+    assert created.status_code == 200, created.content
+    assert listed(name="later")["data"][0]["id"] == created.json()["id"]
 
 
 def test_tenant_isolation(data, other_tenant, api_client):

@@ -2,7 +2,7 @@
 
 SDK 5: `api.scores.get_many` (GET /v3/scores) through the cursor, `api.scores.delete`.
 SDK 4: `api.scores.get_many` / `get_by_id` (GET /v2/scores[/{id}]), `api.legacy.score_v1.delete`.
-SDK 2: `client.score.get_by_id` (GET /scores/{id}).
+SDK 2: `client.score.get_by_id` (GET /scores/{id}), `client.score.get` (GET /scores, the v1 list).
 Every response goes through the SDK's own pydantic models, so a missing key or a wrong type fails here.
 """
 
@@ -75,4 +75,8 @@ else:
     one = client.client.score.get_by_id(os.environ["GET_ID"])
     out["one"] = [one.id, one.name, one.data_type, one.value, one.comment, one.trace_id]
     out["missing"] = _status(lambda: client.client.score.get_by_id("no-such-score"))
+    listed = client.client.score.get(limit=50)
+    out["listed"] = sorted([s.id, s.name, s.data_type, s.value, s.trace_id] for s in listed.data)
+    out["listed_meta"] = [listed.meta.page, listed.meta.limit, listed.meta.total_items]
+    out["named"] = [s.id for s in client.client.score.get(name="quality", data_type="NUMERIC").data]
 print(json.dumps(out, default=str))
