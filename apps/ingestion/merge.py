@@ -244,6 +244,46 @@ def apply_first_event(row: dict[str, Any], kind: str, fields: dict[str, Any], we
             state[name] = weak_key
 
 
+# Per kind and field names: whether every one of them is a plain register (LWW or FIRST).
+_REGISTERS_ONLY: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+
+def without_losers(kind: str, events: list[Any]) -> list[Any]:
+    """The events of one id, less those that cannot set anything: applied with the others, the
+    row and its merge state come out exactly as without them.
+
+    Where several events set the same fields, all of them plain registers (LWW: the latest key
+    wins; FIRST: the earliest), only the earliest and the latest of those events can win any of
+    them, whatever their values and whatever is stored. An OTLP export repeats its trace's user,
+    session and environment on every span: a trace of fifty spans leaves two such events.
+    Events with weak fields, maps or sets are always kept.
+    """
+    if len(events) < 3:
+        return events
+    spec = FIELDS[kind]
+    kept, ends = [], {}
+    for event in events:
+        names = tuple(event.fields)
+        registers = _REGISTERS_ONLY.get((kind, names))
+        if registers is None:
+            registers = _REGISTERS_ONLY[(kind, names)] = all(spec[name] in (LWW, FIRST) for name in names)
+        if not registers or event.weak_fields:
+            kept.append(event)
+            continue
+        pair = ends.get(names)
+        if pair is None:
+            ends[names] = [event, event]
+        elif event.key < pair[0].key:
+            pair[0] = event
+        elif event.key > pair[1].key:
+            pair[1] = event
+    for first, last in ends.values():
+        kept.append(first)
+        if last is not first:
+            kept.append(last)
+    return kept
+
+
 def pack_state(state: dict[str, Any]) -> dict[str, Any]:
     """The stored form of a merge state: {order key: [fields it set]} (a stored form is kept)."""
     if not state or not isinstance(next(iter(state.values())), str):

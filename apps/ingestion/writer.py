@@ -33,7 +33,7 @@ from apps.core.tasks import hand_off
 from apps.costs.catalogue import model_matcher
 from apps.costs.engine import price_row
 from apps.ingestion.events import EntityEvent
-from apps.ingestion.merge import FIELDS, FIRST, apply_event, apply_first_event, pack_state, unpack_state
+from apps.ingestion.merge import FIELDS, FIRST, apply_event, apply_first_event, pack_state, unpack_state, without_losers
 from apps.ingestion.normalize import is_update, order_key
 from apps.ingestion.tasks import enrich_observations
 from apps.scores.models import Score
@@ -92,9 +92,14 @@ def _finish_row(kind: str, row: dict[str, Any], now: datetime, context: dict[str
 
 
 def _group(events: Iterable[EntityEvent]) -> dict[str, dict[str, list[EntityEvent]]]:
+    """Events by kind and id, without those that cannot change their row (`without_losers`)."""
     grouped: dict[str, dict[str, list[EntityEvent]]] = defaultdict(lambda: defaultdict(list))
     for event in events:
         grouped[event.kind][event.id].append(event)
+    for kind, by_id in grouped.items():
+        for entity_id, same in by_id.items():
+            if len(same) > 2:
+                by_id[entity_id] = without_losers(kind, same)
     return grouped
 
 
