@@ -1,8 +1,8 @@
 """Full-text search over traces: name, input, output and metadata, in any language.
 
 Scripts written without spaces (Japanese, Chinese, Korean, Thai, ...) are indexed as overlapping
-character bigrams, so "東京タワー" becomes "東京 京タ タワ ワー" and a search for "タワー" is the phrase
-"タワ <-> ワー". Everything else is split into words by PostgreSQL's parser. Text is NFKC-normalised
+character bigrams, so "東京タワー" becomes "東京 京タ タワ ワー ー" (with the run's last character
+alone, which a one-character search finds) and a search for "タワー" is the phrase "タワ <-> ワー". Everything else is split into words by PostgreSQL's parser. Text is NFKC-normalised
 and case-folded on both sides (full-width "ＧＰＴ" finds "gpt", half-width katakana finds full-width).
 
 PostgreSQL keeps the document as a `tsvector` with a GIN index and answers with phrase queries;
@@ -46,10 +46,18 @@ def _bigrams(match: re.Match) -> str:
     return " " + " ".join(run[i : i + 2] for i in range(len(run) - 1)) + " "
 
 
-def expand(text: str) -> str:
-    """Normalise text and split unspaced scripts into bigrams (the same for documents and queries)."""
+def _document_bigrams(match: re.Match) -> str:
+    """A document's bigrams, and the run's last character alone: a search for one character is a
+    prefix match, which finds it at the start of a bigram; the last one starts none."""
+    run = match.group()
+    return _bigrams(match) if len(run) == 1 else f"{_bigrams(match)}{run[-1]} "
+
+
+def expand(text: str, *, document: bool = False) -> str:
+    """Normalise text and split unspaced scripts into bigrams (the same for documents and queries,
+    but for the last character of each run, which a `document` also holds alone)."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return _RUN.sub(_bigrams, _SEPARATORS.sub(" ", text))
+    return _RUN.sub(_document_bigrams if document else _bigrams, _SEPARATORS.sub(" ", text))
 
 
 def _strings(value: Any, budget: list[int], keys: bool) -> Iterator[str]:
@@ -80,7 +88,7 @@ def document(*, name: str | None, input: Any, output: Any, metadata: Any) -> str
     parts = list(_strings(name, budget, keys=False))
     for value, keys in ((input, False), (output, False), (metadata, True)):
         parts.extend(_strings(value, budget, keys))
-    return expand("\n".join(parts))
+    return expand("\n".join(parts), document=True)
 
 
 def query_terms(text: str) -> list[str]:

@@ -17,6 +17,9 @@ def test_unspaced_scripts_become_bigrams_and_text_is_normalised():
     assert search.expand("ｶﾀｶﾅ").split() == ["カタ", "タカ", "カナ"]  # half-width katakana
     assert search.expand("東、京").split() == ["東", "京"]  # CJK punctuation separates
     assert search.query_terms("タワー  Timeout !!") == ["タワ ワー", "timeout"]
+    # A document also holds each run's last character alone (a one-character search finds it).
+    assert search.expand("東京タワーに行く", document=True).split()[-2:] == ["行く", "く"]
+    assert search.expand("東 ab 京都", document=True).split() == ["東", "ab", "京都", "都"]
     assert search.query_terms("  ") == []
 
 
@@ -27,7 +30,7 @@ def test_document_takes_strings_of_input_output_and_metadata_within_a_budget():
         output="Sunny",
         metadata={"region": "tokyo", "n": 3, "flag": True},
     )
-    assert doc.split() == ["chat", "user", "天気", "気は", "?", "sunny", "region", "tokyo", "n", "3", "flag"]
+    assert doc.split() == ["chat", "user", "天気", "気は", "は", "?", "sunny", "region", "tokyo", "n", "3", "flag"]
     long = search.document(name=None, input="x" * 10_000, output="lost", metadata={})
     assert "lost" not in long and len(long) <= search.MAX_SOURCE_CHARS + 2
 
@@ -85,6 +88,9 @@ def test_console_search_finds_japanese_english_and_metadata(corpus, member_clien
     assert _found(member_client, project, "jp") == ["jp"]  # a pasted trace id
     assert _found(member_client, project, "タワーの高さ") == ["jp"]
     assert _found(member_client, project, "タワーは") == []  # a phrase, not scattered bigrams
+    # One character, wherever it stands in its run: the last ("は", "す") included.
+    for character in ("東", "ワ", "は", "す", "ト"):
+        assert _found(member_client, project, character) == ["jp"], character
 
 
 def test_search_never_crosses_projects_and_survives_odd_input(corpus, member_client):
@@ -125,3 +131,19 @@ def test_a_write_during_indexing_keeps_the_trace_pending(corpus, monkeypatch):
     monkeypatch.setattr(search, "document", build)
     index_pending()
     assert rows.get().search_pending is False
+
+
+def test_traces_indexed_before_the_last_character_was_kept_are_indexed_again(corpus, member_client):
+    import importlib
+
+    from django.apps import apps
+
+    index_pending()
+    assert pending_count(project_id=corpus.project.id) == 0
+    migration = importlib.import_module("apps.traces.migrations.0008_reindex_search_documents")
+    migration.mark_pending(apps, None)
+    assert pending_count(project_id=corpus.project.id) == 3
+    assert _found(member_client, corpus.project.id, "タワー") == ["jp"]  # the old document still answers
+    index_pending()
+    assert pending_count(project_id=corpus.project.id) == 0
+    assert _found(member_client, corpus.project.id, "す") == ["jp"]
