@@ -14,7 +14,7 @@ side of it, and the figures given are the medians over the rounds:
       for context, the same with 100 rows, one request's worth);
   (b) LangOps end to end (acknowledged = committed = queryable) with ~1.8 KB LLM spans from N
       concurrent clients, through OTLP (protobuf) and through the batch endpoint;
-  (c) latency p50/p99 of one 100-span request at idle and under saturation;
+  (c) latency p50/p99 of one 100-span request at idle (40 in each round) and under saturation;
   (d) peak RSS (VmHWM) of the web processes and the worker.
 """
 
@@ -385,7 +385,8 @@ def main() -> None:
     warm = 4 * slots  # warm-up requests: every web thread imports, connects and loads its caches
     print(f"Building {options.spans} spans per endpoint and round, {options.rounds} rounds ...", flush=True)
     rng = random.Random(7)
-    extra = otlp_bodies(rng, (warm + 40) * 100)  # warm-up, then the idle latency requests
+    idle_requests = 40  # per round, one after the other
+    extra = otlp_bodies(rng, (warm + idle_requests * options.rounds) * 100)  # warm-up, then the idle ones
     otlp = [otlp_bodies(rng, options.spans) for _ in range(options.rounds)]
     batch = [[batch_body(rng, 100) for _ in range(options.spans // 100)] for _ in range(options.rounds)]
     span_bytes = sum(map(len, otlp[0])) / options.spans
@@ -430,12 +431,15 @@ def main() -> None:
                 time.sleep(0.2)
         time.sleep(1)
         run_clients(options.port, otlp_phase.path, otlp_phase.content_type, auth, extra[:warm], slots)
-        idle = send_all((options.port, otlp_phase.path, otlp_phase.content_type, auth, extra[warm:]))
         # The machine's speed drifts by a fifth or more within minutes: the floor is measured
         # before, between and after the rounds (web and worker idle meanwhile), and each round's
-        # ratios use the floors on either side of it, so that each compares like with like.
+        # ratios use the floors on either side of it, so that each compares like with like. The
+        # idle latency is sampled in every round too, after its floor.
+        idle_rounds: list[list[float]] = []
         for round_ in range(options.rounds):
             floors.append(floor(options.spans))
+            idle_bodies = extra[warm + round_ * idle_requests : warm + (round_ + 1) * idle_requests]
+            idle_rounds.append(send_all((options.port, otlp_phase.path, otlp_phase.content_type, auth, idle_bodies)))
             for phase, bodies in ((otlp_phase, otlp[round_]), (batch_phase, batch[round_])):
                 phase.run(options.port, auth, bodies, options.clients, web.pid, project.id)
         floors.append(floor(options.spans))
@@ -456,7 +460,8 @@ def main() -> None:
         f" {options.clients} concurrent clients; payload ~{span_bytes:.0f} B/span (OTLP), ~{event_bytes:.0f} B/event"
     )
     print(
-        f"Rounds: {options.rounds}, each: the floor, then {options.spans:,} spans by OTLP, then as many events by batch"
+        f"Rounds: {options.rounds}, each: the floor, {idle_requests} OTLP requests at idle, then {options.spans:,} spans"
+        " by OTLP, then as many events by batch"
     )
     for index in range(options.rounds):
         print(
@@ -481,9 +486,11 @@ def main() -> None:
         )
     print(f"    CPU ms per 100 spans, OTLP:  {otlp_phase.cpu_per_hundred()}")
     print(f"    CPU ms per 100 events, batch: {batch_phase.cpu_per_hundred()}")
+    idle = [latency for latencies in idle_rounds for latency in latencies]
     print(
         f"(c) 100-span OTLP request at idle:      p50 {percentile(idle, 50) * 1000:7.1f} ms   "
-        f"p99 {percentile(idle, 99) * 1000:7.1f} ms"
+        f"p99 {percentile(idle, 99) * 1000:7.1f} ms   "
+        f"(p50 by round: {', '.join(f'{percentile(r, 50) * 1000:.1f}' for r in idle_rounds)})"
     )
     for label, phase in (
         ("100-span OTLP request, saturated:  ", otlp_phase),
