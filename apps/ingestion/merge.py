@@ -11,6 +11,8 @@ field, about a third of the bytes. Rows stored in the first form are read as the
 
 from typing import Any
 
+from apps.ingestion.events import EntityEvent
+
 LWW = "lww"  # later event wins
 FIRST = "first"  # earliest event wins (immutable once set)
 NONEMPTY = "nonempty"  # later event wins, but an empty value never replaces a value
@@ -248,7 +250,7 @@ def apply_first_event(row: dict[str, Any], kind: str, fields: dict[str, Any], we
 _REGISTERS_ONLY: dict[tuple[str, tuple[str, ...]], bool] = {}
 
 
-def without_losers(kind: str, events: list[Any]) -> list[Any]:
+def without_losers(kind: str, events: list[EntityEvent]) -> list[EntityEvent]:
     """The events of one id, less those that cannot set anything: applied with the others, the
     row and its merge state come out exactly as without them.
 
@@ -261,7 +263,8 @@ def without_losers(kind: str, events: list[Any]) -> list[Any]:
     if len(events) < 3:
         return events
     spec = FIELDS[kind]
-    kept, ends = [], {}
+    kept: list[EntityEvent] = []
+    ends: dict[tuple[str, ...], list[EntityEvent]] = {}  # field names -> [earliest, latest]
     for event in events:
         names = tuple(event.fields)
         registers = _REGISTERS_ONLY.get((kind, names))

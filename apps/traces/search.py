@@ -2,8 +2,9 @@
 
 Scripts written without spaces (Japanese, Chinese, Korean, Thai, ...) are indexed as overlapping
 character bigrams, so "東京タワー" becomes "東京 京タ タワ ワー ー" (with the run's last character
-alone, which a one-character search finds) and a search for "タワー" is the phrase "タワ <-> ワー". Everything else is split into words by PostgreSQL's parser. Text is NFKC-normalised
-and case-folded on both sides (full-width "ＧＰＴ" finds "gpt", half-width katakana finds full-width).
+alone, which a one-character search finds) and a search for "タワー" is the phrase "タワ <-> ワー".
+Everything else is split into words by PostgreSQL's parser. Text is NFKC-normalised and
+case-folded on both sides (full-width "ＧＰＴ" finds "gpt", half-width katakana finds full-width).
 
 PostgreSQL keeps the document as a `tsvector` with a GIN index and answers with phrase queries;
 SQLite (the embedded mode) keeps the same expanded text and matches it with LIKE. The document
