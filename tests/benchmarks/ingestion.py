@@ -15,7 +15,10 @@ side of it, and the figures given are the medians over the rounds:
   (b) LangOps end to end (acknowledged = committed = queryable) with ~1.8 KB LLM spans from N
       concurrent clients, through OTLP (protobuf) and through the batch endpoint;
   (c) latency p50/p99 of one 100-span request at idle (40 in each round) and under saturation;
-  (d) peak RSS (VmHWM) of the web processes and the worker.
+  (d) peak RSS (VmHWM) of the web processes and the worker;
+  (e) for context, the background work the write leaves: the search indexer building the documents
+      of the traces the rounds stored (as the worker's scheduled task does, in this process once
+      the web and worker are stopped), its rate and CPU per trace, and that CPU per OTLP span.
 """
 
 import argparse
@@ -37,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 PG = "postgres://postgres@127.0.0.1:5432"
 DB = "langops_bench"
+SPANS_PER_TRACE = 5  # in both payloads
 WORDS = (
     "the model answered with a long explanation about retrieval augmented generation and the user asked a "
     "follow up question regarding embeddings vector stores latency and cost of tokens"
@@ -80,12 +84,12 @@ def otlp_body(rng: random.Random, spans: int) -> bytes:
     scope.scope.name = "bench"
     now = time.time_ns()
     for index in range(spans):
-        if index % 5 == 0:
+        if index % SPANS_PER_TRACE == 0:
             trace_id, root = rng.randbytes(16), rng.randbytes(8)
         span = scope.spans.add()
         span.trace_id = trace_id
-        span.span_id = root if index % 5 == 0 else rng.randbytes(8)
-        if index % 5:
+        span.span_id = root if index % SPANS_PER_TRACE == 0 else rng.randbytes(8)
+        if index % SPANS_PER_TRACE:
             span.parent_span_id = root
         span.name = "llm-call"
         span.start_time_unix_nano = now + index * 1000
@@ -98,7 +102,7 @@ def otlp_body(rng: random.Random, spans: int) -> bytes:
 def batch_body(rng: random.Random, events: int) -> bytes:
     batch = []
     for index in range(events):
-        if index % 5 == 0:
+        if index % SPANS_PER_TRACE == 0:
             trace_id = uuid.uuid4().hex
         attributes = span_attributes(rng)
         batch.append(
@@ -249,6 +253,28 @@ class CpuSplit:
             cpu_seconds(postgres_pids()),
             sum(usage.ru_utime + usage.ru_stime for usage in clients),
         )
+
+
+def search_indexing(limit: int = 20_000) -> tuple[float, float, float, int]:
+    """(e) Build pending search documents, at most about `limit`: traces/s and CPU seconds per trace
+    of this process and of its PostgreSQL backend, and how many it built."""
+    from django.db import connection
+
+    from apps.traces.tasks import index_pending
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    started, python, postgres = time.perf_counter(), time.process_time(), cpu_seconds([backend])[backend]
+    built = 0
+    while built < limit and (count := index_pending()) > 0:
+        built += count
+    elapsed = time.perf_counter() - started
+    if not built:
+        return 0.0, 0.0, 0.0, 0
+    python_used = time.process_time() - python
+    postgres_used = cpu_seconds([backend])[backend] - postgres
+    return built / elapsed, python_used / built, postgres_used / built, built
 
 
 def floor(rows: int, per_transaction: int = 1000) -> float:
@@ -450,6 +476,7 @@ def main() -> None:
         worker.terminate()
         web.wait()
         worker.wait()
+    indexing = search_indexing()
 
     round_floors = [(a + b) / 2 for a, b in zip(floors, floors[1:], strict=False)]
     otlp_ratios = [rate / f for rate, f in zip(otlp_phase.rates, round_floors, strict=True)]
@@ -503,6 +530,13 @@ def main() -> None:
     print(
         f"(d) peak RSS web: {max(web_rss):.0f} MB per process ({sum(web_rss):.0f} MB all); "
         f"worker: {max(worker_rss):.0f} MB per process ({sum(worker_rss):.0f} MB all)"
+    )
+    rate, python_cpu, postgres_cpu, built = indexing
+    per_span = (python_cpu + postgres_cpu) * 1000 * 100 / SPANS_PER_TRACE
+    print(
+        f"(e) search indexer, background, not in (b): {rate:,.0f} traces/s on one process ({built:,} traces); "
+        f"CPU per trace: worker {python_cpu * 1e6:.0f} us, PostgreSQL {postgres_cpu * 1e6:.0f} us; "
+        f"per 100 OTLP spans ({SPANS_PER_TRACE} per trace): {per_span:.1f} ms"
     )
 
 
