@@ -175,11 +175,11 @@ _OPENINFERENCE_KIND = _Keys("openinference.span.kind")
 _NAME = _Keys("gen_ai.tool.name", "genkit:name", "logfire.msg", "ai.toolCall.name")
 _FUNCTION_ID = _Keys("ai.telemetry.functionId")
 _OPERATION_ID = _Keys("ai.operationId")
-# Framework keys (langfuse-api.md 4.4) come after Langfuse's own: Genkit, the Vercel AI SDK, Vertex
-# AI ADK, Logfire, LiveKit Agents; Pydantic AI's after the generic `input`/`output`.
+# Framework keys (langfuse-api.md 4.4) come after Langfuse's own: the Vercel AI SDK, Vertex AI ADK,
+# Logfire, LiveKit Agents; Pydantic AI's after the generic `input`/`output`. Genkit's and Flue's are
+# read in their own instrumentation scopes only (`_scoped_io`).
 _INPUT = _Keys(
     "langfuse.observation.input",
-    "genkit:input",
     "ai.prompt.messages",
     "ai.prompt",
     "ai.toolCall.args",
@@ -202,7 +202,6 @@ _INPUT = _Keys(
 )
 _OUTPUT = _Keys(
     "langfuse.observation.output",
-    "genkit:output",
     "ai.response.text",
     "ai.response.toolCalls",
     "ai.result.text",
@@ -225,6 +224,21 @@ _OUTPUT = _Keys(
     "final_result",
     "tool_response",
 )
+_LANGFUSE_INPUT = _Keys("langfuse.observation.input")
+_LANGFUSE_OUTPUT = _Keys("langfuse.observation.output")
+_GENKIT = "genkit-tracer"
+_GENKIT_INPUT = _Keys("genkit:input")
+_GENKIT_OUTPUT = _Keys("genkit:output")
+_GENKIT_MODEL = _Keys("genkit:name")  # the model on a span of subtype "model"
+_FLUE = "@flue/opentelemetry"
+_FLUE_INPUT = _Keys("flue.turn.input", "flue.tool.arguments", "flue.task.prompt", "flue.workflow.payload")
+_FLUE_OUTPUT = _Keys(
+    "flue.turn.output", "flue.tool.result", "flue.task.result", "flue.operation.result", "flue.workflow.result"
+)
+_FLUE_TOOL_KEYS = ("flue.tool.name", "flue.tool.call_id")
+_FLUE_TASK_KEYS = ("flue.task.id", "flue.task.agent")
+_VERTEX_ADK = "gcp.vertex.agent"
+_VERTEX_RESPONSE = "gcp.vertex.agent.llm_response"
 _SYSTEM_INSTRUCTIONS = _Keys("gen_ai.system_instructions")
 _ENVIRONMENT = _Keys("langfuse.environment", "deployment.environment.name", "deployment.environment")
 _PROMPT_NAME = _Keys("langfuse.observation.prompt.name", "langfuse.prompt.name")
@@ -458,9 +472,16 @@ def _observation_type(span: OtelSpan, attrs: _Attributes) -> str:
         # Only a span that names its model is the model call; an embedding needs none.
         if found != "GENERATION" or attrs.plan.fallback_type == "GENERATION" or "ai.model.id" in values:
             return found
+    fallback = attrs.plan.fallback_type  # "TOOL" for tool keys, which come before Flue and LiveKit
+    if fallback == "TOOL":
+        return fallback
+    if any(values.get(key) not in (None, "") for key in _FLUE_TOOL_KEYS):
+        return "TOOL"
+    if any(values.get(key) not in (None, "") for key in _FLUE_TASK_KEYS):
+        return "AGENT"  # a Flue task: a delegated sub-agent run
     if span.scope_name == _LIVEKIT and (found := _LIVEKIT_SPANS.get(span.name)):
         return found
-    return attrs.plan.fallback_type
+    return fallback
 
 
 # Keys only a generation carries, which the Python SDK up to 3.3.0 also put on spans it typed
@@ -581,7 +602,30 @@ def _with_system(messages: Any, system: Any) -> Any:
     return messages
 
 
+def _scoped_io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any] | None:
+    """Input and output of Genkit's and Flue's spans, from their own keys (after Langfuse's own);
+    None for a span of another scope, or of Flue's without either."""
+    if span.scope_name not in (_GENKIT, _FLUE):
+        return None
+    value_in, value_out = attrs.get(_LANGFUSE_INPUT), attrs.get(_LANGFUSE_OUTPUT)
+    if value_in is not None or value_out is not None:
+        return _document(value_in), _document(value_out)
+    if span.scope_name == _GENKIT:  # a model call's messages and answer; any other span's whole values
+        value_in, value_out = _json(attrs.get(_GENKIT_INPUT)), _json(attrs.get(_GENKIT_OUTPUT))
+        if isinstance(value_in, dict) and value_in.get("messages") is not None:
+            value_in = value_in["messages"]
+        if isinstance(value_out, dict) and value_out.get("message") is not None:
+            value_out = value_out["message"]
+        return value_in, value_out
+    value_in, value_out = attrs.get(_FLUE_INPUT), attrs.get(_FLUE_OUTPUT)
+    if value_in is None and value_out is None:
+        return None
+    return _document(value_in), _document(value_out)
+
+
 def _io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any]:
+    if (scoped := _scoped_io(span, attrs)) is not None:
+        return scoped
     value_in = attrs.get(_INPUT)
     value_out = attrs.get(_OUTPUT)
     system = attrs.get(_SYSTEM_INSTRUCTIONS)
@@ -630,13 +674,57 @@ def _usage(attrs: _Attributes, scope_name: str) -> dict[str, int]:
     explicit = attrs.get(_USAGE_DETAILS)
     if explicit is not None:
         return usage_details_from(_object(explicit))
+    if scope_name == _GENKIT and (genkit := _genkit_usage(attrs)) is not None:
+        return genkit
     gen_ai = attrs.prefixed("gen_ai.usage.")
     if scope_name == "ai" and (vercel := _vercel_usage(attrs, gen_ai)) is not None:
         return vercel
     if scope_name == "pydantic-ai" and (pydantic := _pydantic_ai_usage(gen_ai)) is not None:
         return pydantic
-    raw = {**gen_ai, **attrs.prefixed("llm.token_count.")}
-    if not raw:  # what the rest makes of no counts at all
+    usage = _generic_usage({**gen_ai, **attrs.prefixed("llm.token_count.")})
+    if scope_name == _VERTEX_ADK and _VERTEX_RESPONSE in attrs.values and "input_cached_tokens" not in usage:
+        _add_vertex_cached_tokens(usage, attrs.values[_VERTEX_RESPONSE])
+    return usage_details_from(usage)
+
+
+def _genkit_usage(attrs: _Attributes) -> dict[str, int] | None:
+    """A Genkit model call's counts, from the `usage` of its response (`genkit:output`): the
+    output without its thinking tokens, which count apart. None when the response has none."""
+    counts = _object(attrs.values.get(_GENKIT_OUTPUT.keys[0])).get("usage")
+    if not isinstance(counts, dict):
+        return None
+    given = {name: _count(counts.get(key)) for name, key in _GENKIT_USAGE_KEYS}
+    thoughts = given["output_reasoning"] or 0
+    if given["output"]:
+        given["output"] = max(given["output"] - thoughts, 0)
+    return usage_details_from({name: value for name, value in given.items() if value})
+
+
+_GENKIT_USAGE_KEYS = (
+    ("input", "inputTokens"),
+    ("output", "outputTokens"),
+    ("total", "totalTokens"),
+    ("output_reasoning", "thoughtsTokens"),
+)
+
+
+def _add_vertex_cached_tokens(usage: dict[str, Any], response: Any) -> None:
+    """Vertex AI ADK counts cached tokens in its prompt tokens and reports them only in the LLM
+    response's `usage_metadata`: moved from the input to `input_cached_tokens`."""
+    metadata = _object(response).get("usage_metadata")
+    cached = metadata.get("cached_content_token_count") if isinstance(metadata, dict) else None
+    if isinstance(cached, bool) or not isinstance(cached, (int, float)) or not cached > 0:
+        return
+    usage["input_cached_tokens"] = int(cached)
+    if isinstance(usage.get("input"), int):
+        usage["input"] = max(usage["input"] - int(cached), 0)
+
+
+def _generic_usage(raw: dict[str, Any]) -> dict[str, Any]:
+    """`gen_ai.usage.*` and `llm.token_count.*` counts (`raw`, by the rest of their keys) in
+    Langfuse's names: input and output without their cache, reasoning and audio parts, which
+    count apart; any other key as it is (without a `details.` prefix)."""
+    if not raw:
         return {}
     raw.pop("cost", None)
     usage: dict[str, Any] = {}
@@ -670,7 +758,7 @@ def _usage(attrs: _Attributes, scope_name: str) -> dict[str, int]:
             usage[key] = value
     for key, value in raw.items():
         usage.setdefault(key.removeprefix("details."), value)
-    return usage_details_from(usage)
+    return usage
 
 
 def _count(value: Any) -> int | None:
@@ -792,17 +880,36 @@ def _model_parameters(attrs: _Attributes, scope_name: str) -> dict[str, Any] | N
     explicit = attrs.get(_MODEL_PARAMETERS)
     if explicit is not None:
         return _object(explicit) or None
+    if scope_name == _GENKIT and (config := _genkit_config(attrs)):
+        return _parameter_values(config)
     if scope_name == "ai":  # as text, a list joined with commas (as JavaScript prints them)
         found = ((name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS)
         return {name: _js_text(value) for name, value in found if value is not None} or None
-    parameters = {}
     flattened = attrs.prefixed("gen_ai.request.")
     if invocation := attrs.prefixed("llm.invocation_parameters."):
         flattened = {**flattened, **invocation}
-    for key, value in flattened.items():
-        if key != "model":
-            parameters[key] = value if isinstance(value, (str, int, float)) else json.dumps(value)
-    return parameters or None
+    flattened.pop("model", None)
+    return _parameter_values(flattened) or None
+
+
+def _genkit_config(attrs: _Attributes) -> dict[str, Any] | None:
+    """A Genkit model call's settings: its request's `config`, else the one its response repeats."""
+    config = _object(attrs.values.get(_GENKIT_INPUT.keys[0])).get("config")
+    if not isinstance(config, dict):
+        request = _object(attrs.values.get(_GENKIT_OUTPUT.keys[0])).get("request")
+        config = request.get("config") if isinstance(request, dict) else None
+    return config if isinstance(config, dict) else None
+
+
+def _parameter_values(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Model parameters as Langfuse keeps them: numbers and text as they are, anything else as its
+    JSON text (as JavaScript writes it)."""
+    return {
+        key: value
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool)
+        else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        for key, value in parameters.items()
+    }
 
 
 def _js_text(value: Any) -> str:
@@ -932,6 +1039,8 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     trace_metadata = _trace_metadata(attrs)
     observation_metadata = _observation_metadata(attrs)
     model = _as_text(attrs.get(_MODEL))
+    if model is None and attrs.values.get("genkit:metadata:subtype") == "model":
+        model = _as_text(attrs.get(_GENKIT_MODEL))
     usage, cost = _usage(attrs, span.scope_name), _cost(attrs)
     if span.scope_name == "ai" and attrs.values.get("gen_ai.operation.name") in _VERCEL_AGENT_OPERATIONS:
         model, usage, cost = None, {}, {}  # the agent's totals: its model calls are spans of their own

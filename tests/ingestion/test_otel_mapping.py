@@ -335,7 +335,6 @@ def test_only_the_root_spans_trace_event_carries_resource_and_scope():
             [{"toolName": "weather"}],
         ),
         ({"ai.toolCall.args": '{"city": "Tokyo"}', "ai.toolCall.result": '"sunny"'}, {"city": "Tokyo"}, "sunny"),
-        ({"genkit:input": '{"q": 1}', "genkit:output": '{"a": 2}'}, {"q": 1}, {"a": 2}),
         ({"pydantic_ai.all_messages": '[{"role": "user"}]', "final_result": '"done"'}, [{"role": "user"}], "done"),
         ({"tool_arguments": '{"x": 1}', "tool_response": "ok"}, {"x": 1}, "ok"),
         (  # Langfuse's own keys win over any framework's
@@ -662,3 +661,130 @@ def test_vercel_ai_sdk_settings_are_its_model_parameters():
     # Another scope's gen_ai.request.* keys stay flattened parameters, as before.
     other = _observations([_span("3" * 16, attributes)], scope="x")["3" * 16]["model_parameters"]
     assert other == {"temperature": 0.7, "top_p": 0.9}
+
+
+GENKIT_MODEL_SPAN = {
+    "genkit:type": "action",
+    "genkit:name": "googleai/gemini-2.5-flash",
+    "genkit:metadata:subtype": "model",
+    "genkit:input": json.dumps(
+        {
+            "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+            "config": {"temperature": 0.2, "stopSequences": ["END"], "safe": True},
+        }
+    ),
+    "genkit:output": json.dumps(
+        {
+            "message": {"role": "model", "content": [{"text": "hello"}]},
+            "finishReason": "stop",
+            "usage": {"inputTokens": 42, "outputTokens": 17, "totalTokens": 59, "thoughtsTokens": 3},
+        }
+    ),
+}
+
+
+def test_genkit_model_span_is_a_generation_with_messages_model_settings_and_usage():
+    """Genkit (scope "genkit-tracer"): a model span's input is its request's messages and its output
+    the answer's message; its model is `genkit:name`, its settings the request's config (values
+    that are neither text nor number as JSON text) and its usage the response's, the thinking
+    tokens apart from the output (as Langfuse reads them)."""
+    fields = _observations([_span("1" * 16, GENKIT_MODEL_SPAN)], scope="genkit-tracer")["1" * 16]
+    assert fields["type"] == "GENERATION"
+    assert fields["input"] == [{"role": "user", "content": [{"text": "hi"}]}]
+    assert fields["output"] == {"role": "model", "content": [{"text": "hello"}]}
+    assert fields["model"] == "googleai/gemini-2.5-flash"
+    assert fields["model_parameters"] == {"temperature": 0.2, "stopSequences": '["END"]', "safe": "true"}
+    assert fields["provided_usage_details"] == {"input": 42, "output": 14, "total": 59, "output_reasoning": 3}
+    assert "attributes" not in fields["metadata"] or not {"genkit:input", "genkit:output"} & set(
+        fields["metadata"]["attributes"]
+    )
+
+
+def test_genkit_flow_span_keeps_whole_values_and_genkit_keys_mean_nothing_elsewhere():
+    flow = {"genkit:type": "action", "genkit:name": "supportFlow", "genkit:metadata:subtype": "flow"}
+    flow |= {"genkit:input": '{"q": 1}', "genkit:output": '{"a": 2}'}
+    fields = _observations([_span("1" * 16, flow)], scope="genkit-tracer")["1" * 16]
+    assert (fields["input"], fields["output"], fields.get("model")) == ({"q": 1}, {"a": 2}, None)
+    # Without a usage in its response, a model span's counts are read as any span's.
+    counted = {**GENKIT_MODEL_SPAN, "genkit:output": '{"message": {}}', "gen_ai.usage.input_tokens": 7}
+    assert _usage(counted, "genkit-tracer") == {"input": 7}
+    # Another scope's span with Genkit's keys: they are not its input, output, settings or usage.
+    other = _observations([_span("2" * 16, GENKIT_MODEL_SPAN)], scope="my-app")["2" * 16]
+    assert (other.get("input"), other.get("output"), other.get("model_parameters")) == (None, None, None)
+    assert other.get("provided_usage_details") is None
+    assert other["metadata"]["attributes"]["genkit:input"] == GENKIT_MODEL_SPAN["genkit:input"]
+
+
+def test_genkit_settings_from_the_response_when_the_request_has_none():
+    span = {
+        **GENKIT_MODEL_SPAN,
+        "genkit:input": '{"messages": []}',
+        "genkit:output": '{"request": {"config": {"maxOutputTokens": 100}}}',
+    }
+    fields = _observations([_span("1" * 16, span)], scope="genkit-tracer")["1" * 16]
+    assert fields["model_parameters"] == {"maxOutputTokens": 100}
+    assert fields["input"] == []
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        (  # the prompt tokens include the cached ones, reported only in the response
+            {
+                "gen_ai.usage.input_tokens": 1000,
+                "gen_ai.usage.output_tokens": 50,
+                "gcp.vertex.agent.llm_response": '{"usage_metadata": {"cached_content_token_count": 600}}',
+            },
+            {"input": 400, "output": 50, "input_cached_tokens": 600},
+        ),
+        (  # counted in the attributes already: taken as they are
+            {
+                "gen_ai.usage.input_tokens": 1000,
+                "gen_ai.usage.cached_tokens": 300,
+                "gcp.vertex.agent.llm_response": '{"usage_metadata": {"cached_content_token_count": 600}}',
+            },
+            {"input": 700, "input_cached_tokens": 300},
+        ),
+        (  # nothing cached
+            {"gen_ai.usage.input_tokens": 10, "gcp.vertex.agent.llm_response": '{"usage_metadata": {}}'},
+            {"input": 10},
+        ),
+    ],
+)
+def test_vertex_ai_adk_usage_moves_cached_tokens_out_of_the_input(attributes, expected):
+    assert _usage(attributes, "gcp.vertex.agent") == expected
+    if "gen_ai.usage.cached_tokens" not in attributes and expected.get("input_cached_tokens"):
+        assert _usage(attributes, "my-app") == {"input": 1000, "output": 50}  # Vertex's scope only
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected_type", "expected_in", "expected_out"),
+    [
+        (  # a tool call
+            {"flue.tool.name": "lookup_weather", "flue.tool.arguments": '{"city": "Tokyo"}', "flue.tool.result": "21C"},
+            "TOOL",
+            {"city": "Tokyo"},
+            "21C",
+        ),
+        (  # a delegated task: a sub-agent
+            {"flue.task.id": "t1", "flue.task.prompt": "summarise", "flue.task.result": '{"summary": "ok"}'},
+            "AGENT",
+            "summarise",
+            {"summary": "ok"},
+        ),
+        ({"flue.workflow.payload": '{"order": 7}', "flue.operation.result": '"done"'}, "SPAN", {"order": 7}, "done"),
+    ],
+)
+def test_flue_spans(attributes, expected_type, expected_in, expected_out):
+    fields = _observations([_span("1" * 16, attributes)], scope="@flue/opentelemetry")["1" * 16]
+    assert (fields["type"], fields.get("input"), fields.get("output")) == (expected_type, expected_in, expected_out)
+
+
+def test_tool_keys_come_before_flue_and_livekit_names():
+    """Langfuse's type rules in order: `gen_ai.tool.*` (7) before Flue (8) before LiveKit's span names (9)."""
+    spans = [
+        _span("1" * 16, {"gen_ai.tool.name": "search", "flue.task.id": "t1"}),
+        _span("2" * 16, {"gen_ai.tool.call.id": "c1"}, name="agent_turn"),
+    ]
+    assert _observations(spans[:1], scope="@flue/opentelemetry")["1" * 16]["type"] == "TOOL"
+    assert _observations(spans[1:], scope="livekit-agents")["2" * 16]["type"] == "TOOL"
