@@ -6,9 +6,10 @@ each COPY, the commit), statements planned, a WAL flush. Under load a web proces
 requests writing at once; instead of each opening its own transaction, the first one in leads:
 it writes its events together with those of every write of the same project that queued meanwhile
 (up to `INGESTION_GROUP_MAX_EVENTS`), in one call of `write_events`, and then wakes them. While a
-group is written the next writes queue, and the first of them leads the next group, so no thread
-ever writes another's events after its own are done. A write alone (an idle server) leads at once
-and waits for nothing.
+group is written the next writes of its project queue, and the first of them leads the next
+group, so no thread ever writes another's events after its own are done. Each project has its own
+queue: a write never waits for another project's (a slow one, say, held by a row lock). A write
+alone (an idle server) leads at once and waits for nothing.
 
 Nothing changes for a write's outcome: it returns once its events are committed, and if the
 group's transaction fails for any reason, every write of the group is redone on its own, so its
@@ -42,6 +43,11 @@ class _Queue:
         self._lock = threading.Lock()
         self._waiting: list[_Write] = []
         self._busy = False  # a group is being written
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._busy or bool(self._waiting)
 
     def write(self, project_id: str, events: list[EntityEvent]) -> None:
         mine = _Write(project_id, events)
@@ -81,14 +87,14 @@ class _Queue:
                     write.woken.set()
 
     def _take(self, mine: _Write) -> list[_Write]:
-        """`mine` and the queued writes of its project that fit beside it, out of the queue."""
+        """`mine` and the queued writes that fit beside it, out of the queue."""
         limit = settings.INGESTION_GROUP_MAX_EVENTS
         with self._lock:
             group, size, kept = [mine], len(mine.events), []
             for write in self._waiting:
                 if write is mine:
                     continue
-                if write.project_id == mine.project_id and size + len(write.events) <= limit:
+                if size + len(write.events) <= limit:
                     group.append(write)
                     size += len(write.events)
                 else:
@@ -106,7 +112,27 @@ class _Queue:
                 self._busy = False
 
 
-_QUEUE = _Queue()
+class _Queues:
+    """The queue of each project that wrote in this process. Past `_MAX_QUEUES` the idle ones are
+    dropped: a thread still holding one it just got writes through it as a queue of its own."""
+
+    _MAX_QUEUES = 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_project: dict[str, _Queue] = {}
+
+    def of(self, project_id: str) -> _Queue:
+        with self._lock:
+            queue = self._by_project.get(project_id)
+            if queue is None:
+                if len(self._by_project) >= self._MAX_QUEUES:
+                    self._by_project = {p: q for p, q in self._by_project.items() if q.busy}
+                queue = self._by_project[project_id] = _Queue()
+            return queue
+
+
+_QUEUES = _Queues()
 
 
 def write_grouped(*, project_id: str, events: list[EntityEvent]) -> None:
@@ -115,4 +141,4 @@ def write_grouped(*, project_id: str, events: list[EntityEvent]) -> None:
     if connection.in_atomic_block or settings.INGESTION_GROUP_MAX_EVENTS <= 0:
         write_events(project_id=project_id, events=events)
     else:
-        _QUEUE.write(project_id, events)
+        _QUEUES.of(project_id).write(project_id, events)

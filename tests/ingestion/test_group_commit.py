@@ -81,9 +81,14 @@ def _wait_until(condition: Callable[[], bool]) -> None:
         time.sleep(0.01)
 
 
-def _queued() -> int:
-    with group_commit._QUEUE._lock:
-        return len(group_commit._QUEUE._waiting)
+def _queue(project_id: str) -> group_commit._Queue:
+    return group_commit._QUEUES.of(project_id)
+
+
+def _queued(project_id: str) -> int:
+    queue = _queue(project_id)
+    with queue._lock:
+        return len(queue._waiting)
 
 
 @pytest.fixture
@@ -101,11 +106,12 @@ def held_trace(tenant):
 
 def _lead_and_queue(writers: _Writers, tenant, followers: dict[str, tuple[str, list[EntityEvent]]]) -> None:
     """A leader held on the locked trace, then `followers` queued behind it."""
+    queue = _queue(tenant.project.id)
     writers.start("leader", tenant.project.id, _events(event("trace-create", {"id": "held", "name": "after"}, at=5)))
-    _wait_until(lambda: not group_commit._QUEUE._waiting and group_commit._QUEUE._busy)
+    _wait_until(lambda: not queue._waiting and queue._busy)
     for name, (project_id, events) in followers.items():
         writers.start(name, project_id, events)
-    _wait_until(lambda: _queued() == len(followers))
+    _wait_until(lambda: _queued(tenant.project.id) == len(followers))
 
 
 def test_writes_queued_behind_a_busy_one_commit_together_per_project(tenant, other_tenant, held_trace):
@@ -113,12 +119,12 @@ def test_writes_queued_behind_a_busy_one_commit_together_per_project(tenant, oth
     _lead_and_queue(
         writers,
         tenant,
-        {
-            "a1": (tenant.project.id, [_span("a1")]),
-            "b1": (other_tenant.project.id, [_span("b1")]),
-            "a2": (tenant.project.id, [_span("a2"), _span("a3", "t-other")]),
-        },
+        {"a1": (tenant.project.id, [_span("a1")]), "a2": (tenant.project.id, [_span("a2"), _span("a3", "t-other")])},
     )
+    # Another project's write does not wait for this project's held group: it is done meanwhile.
+    writers.start("b1", other_tenant.project.id, [_span("b1")])
+    writers.threads[-1].join(30)
+    assert writers.errors["b1"] is None and _queued(tenant.project.id) == 2
     held_trace.rollback()
     writers.join()
     assert writers.errors == {"leader": None, "a1": None, "b1": None, "a2": None}
@@ -173,7 +179,7 @@ def test_a_group_holds_at_most_the_configured_number_of_events(tenant, held_trac
 def test_a_write_alone_leads_at_once_and_its_error_is_its_own(tenant):
     with pytest.raises(DataError):
         write_grouped(project_id=tenant.project.id, events=[_too_big("alone")])
-    assert not group_commit._QUEUE._busy and not group_commit._QUEUE._waiting
+    assert not _queue(tenant.project.id).busy
     write_grouped(project_id=tenant.project.id, events=[_span("next")])
     assert Observation.objects.filter(project_id=tenant.project.id, id="next").exists()
 
@@ -187,10 +193,10 @@ def test_a_write_inside_a_callers_transaction_is_never_grouped(tenant, held_trac
             transaction.set_rollback(True)
 
     writers.start("leader", tenant.project.id, _events(event("trace-create", {"id": "held", "name": "after"}, at=5)))
-    _wait_until(lambda: group_commit._QUEUE._busy)
+    _wait_until(lambda: _queue(tenant.project.id).busy)
     writers.start("nested", tenant.project.id, [_span("nested")], wrap=rolled_back)
     writers.threads[-1].join(30)  # done while the leader still waits: it did not queue
-    assert writers.errors["nested"] is None and _queued() == 0
+    assert writers.errors["nested"] is None and _queued(tenant.project.id) == 0
     held_trace.rollback()
     writers.join()
     assert not Observation.objects.filter(project_id=tenant.project.id, id="nested").exists()
@@ -199,12 +205,23 @@ def test_a_write_inside_a_callers_transaction_is_never_grouped(tenant, held_trac
 def test_grouping_turned_off_writes_at_once_beside_a_busy_write(tenant, held_trace, settings):
     writers = _Writers()
     writers.start("leader", tenant.project.id, _events(event("trace-create", {"id": "held", "name": "after"}, at=5)))
-    _wait_until(lambda: group_commit._QUEUE._busy)
+    _wait_until(lambda: _queue(tenant.project.id).busy)
     settings.INGESTION_GROUP_MAX_EVENTS = 0
     writers.start("own", tenant.project.id, [_span("own")])
     writers.threads[-1].join(30)  # done while the leader still waits: it did not queue
-    assert writers.errors["own"] is None and _queued() == 0
+    assert writers.errors["own"] is None and _queued(tenant.project.id) == 0
     assert Observation.objects.filter(project_id=tenant.project.id, id="own").exists()
     held_trace.rollback()
     writers.join()
     assert writers.errors["leader"] is None
+
+
+def test_idle_queues_are_dropped_past_the_bound(monkeypatch):
+    queues = group_commit._Queues()
+    monkeypatch.setattr(group_commit._Queues, "_MAX_QUEUES", 3)
+    first = queues.of("p1")
+    first._busy = True  # a group being written: kept
+    for project_id in ("p2", "p3", "p4"):
+        queues.of(project_id)
+    assert set(queues._by_project) == {"p1", "p4"}
+    assert queues.of("p1") is first
