@@ -29,6 +29,22 @@ OBSERVATION_TYPES = {
     "embedding": "EMBEDDING",
     "guardrail": "GUARDRAIL",
 }
+# Observation types whose events carry no model, model parameters, usage, cost, completion start
+# or prompt: Langfuse's span and event schemas have none of them, and drop what a client sends.
+PLAIN_OBSERVATION_TYPES = frozenset({"SPAN", "EVENT"})
+_PLAIN_EVENT_TYPES = frozenset({"span-create", "span-update", "event-create"})
+_GENERATION_ONLY = dict.fromkeys(
+    (
+        "model",
+        "modelParameters",
+        "usage",
+        "usageDetails",
+        "costDetails",
+        "completionStartTime",
+        "promptName",
+        "promptVersion",
+    )
+)
 SCORE_TYPES = {"score-create", "sdk-log"}
 _ID_NAMESPACE = uuid.UUID("8f1d3c52-6a4e-4c5b-9f0e-2b7d1a9c4e61")
 
@@ -341,4 +357,7 @@ def decode_event(raw: Any, *, scores_only: bool) -> tuple[str, EntityEvent | Non
     if observation is None:
         raise EventError(400, "Invalid request data", f"unsupported event type {envelope.type!r}")
     obs_type, update = observation
-    return envelope.id, _observation_event(envelope, _convert(envelope.body, ObservationBody), obs_type, update)
+    body = _convert(envelope.body, ObservationBody)
+    if envelope.type in _PLAIN_EVENT_TYPES:  # its schema's fields only (legacy observation-* events keep all)
+        body = msgspec.structs.replace(body, **_GENERATION_ONLY)
+    return envelope.id, _observation_event(envelope, body, obs_type, update)

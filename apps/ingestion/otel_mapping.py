@@ -21,7 +21,7 @@ import msgspec
 from django.utils.dateparse import parse_datetime
 
 from apps.costs.usage import cost_details_from, usage_details_from
-from apps.ingestion.events import MAX_DEPTH, OBSERVATION_TYPES, EntityEvent, too_deep
+from apps.ingestion.events import MAX_DEPTH, OBSERVATION_TYPES, PLAIN_OBSERVATION_TYPES, EntityEvent, too_deep
 from apps.ingestion.normalize import aware, environment, order_key, valid_id
 from apps.ingestion.otel_decode import OtelSpan
 
@@ -623,11 +623,28 @@ def _scoped_io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any] | None:
     return _document(value_in), _document(value_out)
 
 
+def _vercel_answer(span: OtelSpan, attrs: _Attributes) -> dict[str, Any] | None:
+    """A Vercel AI SDK answer of text and tool calls (the text may be empty) as one assistant
+    message, as Langfuse shows it; None unless the span has both keys."""
+    values = attrs.values
+    if span.scope_name != "ai" or _VERCEL_TEXT not in values or _VERCEL_TOOL_CALLS not in values:
+        return None
+    attrs.used.update((_VERCEL_TEXT, _VERCEL_TOOL_CALLS))
+    return {"role": "assistant", "content": values[_VERCEL_TEXT], "tool_calls": _json(values[_VERCEL_TOOL_CALLS])}
+
+
+_VERCEL_TEXT, _VERCEL_TOOL_CALLS = "ai.response.text", "ai.response.toolCalls"
+
+
 def _io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any]:
     if (scoped := _scoped_io(span, attrs)) is not None:
         return scoped
     value_in = attrs.get(_INPUT)
-    value_out = attrs.get(_OUTPUT)
+    value_out = attrs.get(_LANGFUSE_OUTPUT)
+    if value_out is None:
+        value_out = _vercel_answer(span, attrs)
+    if value_out is None:
+        value_out = attrs.get(_OUTPUT)
     system = attrs.get(_SYSTEM_INSTRUCTIONS)
     if value_in is not None:  # with system instructions to prepend, the messages are needed as a list
         value_in = _json(value_in) if system is not None else _document(value_in)
@@ -677,8 +694,8 @@ def _usage(attrs: _Attributes, scope_name: str) -> dict[str, int]:
     if scope_name == _GENKIT and (genkit := _genkit_usage(attrs)) is not None:
         return genkit
     gen_ai = attrs.prefixed("gen_ai.usage.")
-    if scope_name == "ai" and (vercel := _vercel_usage(attrs, gen_ai)) is not None:
-        return vercel
+    if scope_name == "ai":
+        return _vercel_usage(attrs, gen_ai)
     if scope_name == "pydantic-ai" and (pydantic := _pydantic_ai_usage(gen_ai)) is not None:
         return pydantic
     usage = _generic_usage({**gen_ai, **attrs.prefixed("llm.token_count.")})
@@ -728,15 +745,32 @@ def _generic_usage(raw: dict[str, Any]) -> dict[str, Any]:
         return {}
     raw.pop("cost", None)
     usage: dict[str, Any] = {}
+    # Langfuse's names of each count first (the OpenTelemetry GenAI ones among them), then others
+    # that clients send for the same counts.
     cached = _first(
         raw,
+        "cache_read.input_tokens",
         "cache_read_input_tokens",
-        "input_tokens_details.cached_tokens",
+        "cache_read_tokens",
+        "details.cache_read_tokens",
+        "details.cache_read_input_tokens",
         "prompt_details.cache_read",
+        "input_cached_tokens",
+        "input_tokens_details.cached_tokens",
         "cached_tokens",
         "cache_read",
     )
-    created = _first(raw, "cache_creation_input_tokens", "prompt_details.cache_write", "cache_write")
+    created = _first(
+        raw,
+        "cache_creation.input_tokens",
+        "cache_creation_input_tokens",
+        "cache_write_tokens",
+        "details.cache_write_tokens",
+        "details.cache_creation_input_tokens",
+        "prompt_details.cache_write",
+        "input_cache_creation",
+        "cache_write",
+    )
     reasoning = _first(raw, "reasoning.output_tokens", "completion_details.reasoning", "reasoning_tokens")
     audio = _first(raw, "completion_details.audio")
     prompt = _first(raw, "prompt_tokens", "input_tokens", "prompt")
@@ -774,17 +808,14 @@ def _count(value: Any) -> int | None:
         return None
 
 
-def _vercel_usage(attrs: _Attributes, gen_ai: dict[str, Any]) -> dict[str, int] | None:
-    """The Vercel AI SDK's model-call usage (langfuse-api.md 4.4): input and output from
-    `gen_ai.usage.*`, the total from `ai.usage.tokens`, cache and reasoning counts from
-    `ai.usage.*` and then from the provider metadata (OpenAI, Anthropic, Bedrock), and input and
-    output without them. None for a span without `gen_ai.usage` input or output counts: the
-    SDK's outer spans repeat their model calls' `ai.usage.*`, and counting those again would
-    double the trace's tokens (Langfuse gives such spans zero input and output instead)."""
+def _vercel_usage(attrs: _Attributes, gen_ai: dict[str, Any]) -> dict[str, int]:
+    """The Vercel AI SDK's usage (langfuse-api.md 4.4): input and output from `gen_ai.usage.*`
+    (zero without them: the SDK's outer spans repeat their model calls' `ai.usage.*` input and
+    output counts, which are not counted again), the total from `ai.usage.tokens` (an embedding's
+    only count), cache and reasoning counts from `ai.usage.*` and then from the provider metadata
+    (OpenAI, Anthropic, Bedrock), and input and output without them."""
     prompt = _first(gen_ai, "prompt_tokens", "input_tokens")
     completion = _first(gen_ai, "completion_tokens", "output_tokens")
-    if prompt is None and completion is None:
-        return None
     usage: dict[str, int | None] = {
         "input": prompt,
         "output": completion,
@@ -845,14 +876,18 @@ def _pydantic_ai_usage(gen_ai: dict[str, Any]) -> dict[str, int] | None:
 
 
 def _first(raw: dict[str, Any], *keys: str) -> int | None:
+    """The count of the first of `keys` that has one. Every one of them is taken out of `raw`:
+    they are names of one count, which must not also pass through as counts of their own."""
+    found = None
     for key in keys:
         if key in raw:
             value = raw.pop(key)
-            try:
-                return int(value)
-            except (TypeError, ValueError, OverflowError):  # not a count (inf overflows)
-                return None
-    return None
+            if found is None:
+                try:
+                    found = int(value)
+                except (TypeError, ValueError, OverflowError):  # not a count (inf overflows)
+                    pass
+    return found
 
 
 def _cost(attrs: _Attributes) -> dict[str, str]:
@@ -878,18 +913,33 @@ _VERCEL_PARAMETERS = (
 
 def _model_parameters(attrs: _Attributes, scope_name: str) -> dict[str, Any] | None:
     explicit = attrs.get(_MODEL_PARAMETERS)
+    if scope_name == "ai":  # as text, a list joined with commas (as JavaScript prints them)
+        found = ((name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS)
+        parameters = {name: _js_text(value) for name, value in found if value is not None}
+        if (tier := _vercel_service_tier(attrs)) is not None:
+            parameters["service_tier"] = tier  # pricing tiers read it (e.g. OpenAI's priority processing)
+        return {**parameters, **(_object(explicit) if explicit is not None else {})} or None
     if explicit is not None:
         return _object(explicit) or None
     if scope_name == _GENKIT and (config := _genkit_config(attrs)):
         return _parameter_values(config)
-    if scope_name == "ai":  # as text, a list joined with commas (as JavaScript prints them)
-        found = ((name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS)
-        return {name: _js_text(value) for name, value in found if value is not None} or None
     flattened = attrs.prefixed("gen_ai.request.")
     if invocation := attrs.prefixed("llm.invocation_parameters."):
         flattened = {**flattened, **invocation}
     flattened.pop("model", None)
     return _parameter_values(flattened) or None
+
+
+def _vercel_service_tier(attrs: _Attributes) -> str | None:
+    """The service tier OpenAI answered with (provider metadata), else the one requested."""
+    openai = _object(attrs.values.get(_VERCEL_PROVIDER_METADATA)).get("openai")
+    if isinstance(openai, dict) and isinstance(openai.get("serviceTier"), str):
+        return openai["serviceTier"]
+    requested = attrs.get(_SERVICE_TIER)
+    return _js_text(requested) if requested is not None else None
+
+
+_SERVICE_TIER = _Keys("gen_ai.request.service_tier")
 
 
 def _genkit_config(attrs: _Attributes) -> dict[str, Any] | None:
@@ -1076,18 +1126,19 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     fields["environment"] = env
     if version is not None:
         fields["version"] = version
-    if model is not None:
-        fields["model"] = model
-    if parameters is not None:
-        fields["model_parameters"] = parameters
-    if completion_start is not None:
-        fields["completion_start_time"] = completion_start
-    if prompt_name is not None and prompt_version is not None and obs_type == "GENERATION":
-        fields["prompt_name"], fields["prompt_version"] = prompt_name, prompt_version
-    if usage:
-        fields["provided_usage_details"] = usage
-    if cost:
-        fields["provided_cost_details"] = cost
+    if obs_type not in PLAIN_OBSERVATION_TYPES:  # a span or an event has none of these (as in Langfuse)
+        if model is not None:
+            fields["model"] = model
+        if parameters is not None:
+            fields["model_parameters"] = parameters
+        if completion_start is not None:
+            fields["completion_start_time"] = completion_start
+        if prompt_name is not None and prompt_version is not None and obs_type == "GENERATION":
+            fields["prompt_name"], fields["prompt_version"] = prompt_name, prompt_version
+        if usage:
+            fields["provided_usage_details"] = usage
+        if cost:
+            fields["provided_cost_details"] = cost
     key = order_key(received, update=False, envelope_id=span.span_id)
     events = [EntityEvent("observation", span.span_id, key, span.span_id, fields)]
     if is_root or attrs.plan.has_trace_keys or trace_metadata:

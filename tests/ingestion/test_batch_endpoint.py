@@ -316,16 +316,16 @@ def test_nul_characters_are_dropped_not_fatal(tenant, api_client):
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("event_type", "body"),
     [
-        {"id": "o", "traceId": "t", "parentObservationId": "p" * 801},
-        {"id": "o", "traceId": "t", "promptName": "p", "promptVersion": 2**40},
+        ("span-create", {"id": "o", "traceId": "t", "parentObservationId": "p" * 801}),
+        ("generation-create", {"id": "o", "traceId": "t", "promptName": "p", "promptVersion": 2**40}),
     ],
 )
-def test_values_the_database_cannot_hold_are_rejected_per_event(body, tenant, api_client):
+def test_values_the_database_cannot_hold_are_rejected_per_event(event_type, body, tenant, api_client):
     result = _ok(
         post_batch(
-            api_client, tenant.project_key.header, [event("span-create", body), event("trace-create", {"id": "fine"})]
+            api_client, tenant.project_key.header, [event(event_type, body), event("trace-create", {"id": "fine"})]
         )
     )
     assert len(result["errors"]) == 1 and len(result["successes"]) == 1

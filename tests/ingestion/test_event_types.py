@@ -81,3 +81,32 @@ def test_an_unknown_observation_event_type_is_a_per_event_400(event_type, body, 
     result = _post(tenant, api_client, batch)
     assert [(e["id"], e["status"]) for e in result["errors"]] == [(batch[0]["id"], 400)]
     assert list(Observation.objects.filter(project_id=tenant.project.id).values_list("id", flat=True)) == ["ok"]
+
+
+@pytest.mark.parametrize("event_type", ["span-create", "event-create", "span-update"])
+def test_span_and_event_bodies_carry_no_generation_fields(event_type, tenant, api_client):
+    """As Langfuse's span and event schemas: model, settings, usage, cost, completion start and
+    prompt of a span or event are dropped (not priced, not tokenized); a prompt name without its
+    version is then no error either. The legacy observation events keep them."""
+    generation_fields = {
+        "model": "gpt-4o",
+        "modelParameters": {"temperature": 0},
+        "usageDetails": {"input": 4},
+        "costDetails": {"total": 1.5},
+        "completionStartTime": "2026-11-28T12:00:00.500Z",
+        "promptName": "p",
+    }
+    events = [event(event_type, {"id": "o1", "traceId": "t1", "input": "in", **generation_fields})]
+    events.append(event("observation-create", {"id": "o2", "traceId": "t1", "type": "SPAN", "model": "gpt-4o"}))
+    result = _post(tenant, api_client, events)
+    assert result["errors"] == [] and len(result["successes"]) == 2
+    stored = Observation.objects.get(project_id=tenant.project.id, id="o1")
+    assert (stored.model, stored.model_parameters, stored.prompt_name, stored.completion_start_time) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert (stored.provided_usage_details, stored.provided_cost_details, stored.total_cost) == ({}, {}, None)
+    assert stored.input == "in"
+    assert Observation.objects.get(project_id=tenant.project.id, id="o2").model == "gpt-4o"

@@ -176,11 +176,14 @@ def test_a_prompt_is_linked_to_generations_only():
     assert "prompt_name" not in observations["2" * 16]
 
 
+LLM = {"langfuse.observation.type": "generation"}
+
+
 def test_model_parameters_fall_back_to_model_config_then_flattened_invocation_parameters():
     observations, _ = _events(
         [
-            _span("1" * 16, {"model_config": '{"temperature": 0.2}', "llm.invocation_parameters.top_p": 0.9}),
-            _span("2" * 16, {"llm.invocation_parameters.top_p": 0.9, "llm.invocation_parameters.model": "x"}),
+            _span("1" * 16, {**LLM, "model_config": '{"temperature": 0.2}', "llm.invocation_parameters.top_p": 0.9}),
+            _span("2" * 16, {**LLM, "llm.invocation_parameters.top_p": 0.9, "llm.invocation_parameters.model": "x"}),
         ],
         scope="my-app",
     )
@@ -281,7 +284,7 @@ def test_level_aliases_then_the_span_status(declared, status_error, expected):
 
 
 def test_completion_start_is_kept_to_the_millisecond_like_the_span_times():
-    attributes = {"langfuse.observation.completion_start_time": '"2026-11-28T10:50:32.625999Z"'}
+    attributes = {**LLM, "langfuse.observation.completion_start_time": '"2026-11-28T10:50:32.625999Z"'}
     fields = _observations([_span("1" * 16, attributes)])["1" * 16]
     assert fields["completion_start_time"].isoformat() == "2026-11-28T10:50:32.625000+00:00"
 
@@ -299,8 +302,8 @@ def test_completion_start_is_kept_to_the_millisecond_like_the_span_times():
 def test_the_type_of_a_span_without_a_declared_type_comes_from_its_keys(attributes, expected):
     fields = _observations([_span("1" * 16, attributes)], scope="my-app")["1" * 16]
     assert fields["type"] == expected
-    if "ai.model.id" in attributes:
-        assert fields["model"] == "gpt-4o"  # still the span's model
+    if expected == "SPAN":  # as in Langfuse, a span has no model: it is neither tokenized nor priced
+        assert "model" not in fields
 
 
 def test_only_the_root_spans_trace_event_carries_resource_and_scope():
@@ -432,7 +435,10 @@ def test_nan_and_infinite_doubles_are_kept_as_javascript_prints_them():
     assert pb[0].attributes == {"x": "NaN", "y": "Infinity"}
 
 
-def _usage(attributes: dict, scope: str) -> dict | None:
+def _usage(attributes: dict, scope: str, observation_type: str | None = "generation") -> dict | None:
+    """The usage of a span of `observation_type` (None: the type its keys give it)."""
+    if observation_type is not None:
+        attributes = {"langfuse.observation.type": observation_type, **attributes}
     return _observations([_span("1" * 16, attributes)], scope=scope)["1" * 16].get("provided_usage_details")
 
 
@@ -508,12 +514,30 @@ def _usage(attributes: dict, scope: str) -> dict | None:
             },
             {"input": 518, "output": 10, "input_cache_read": 4482, "input_cache_write": 7},
         ),
-        # The outer span repeats its model calls' counts in ai.usage.*: not counted again.
-        ({"ai.usage.promptTokens": 120, "ai.usage.completionTokens": 40, "ai.usage.tokens": 160}, None),
+        # Input and output are gen_ai.usage's only (outer spans repeat their calls' ai.usage.* counts):
+        # without them zero, and the total from ai.usage.tokens (an embedding's only count).
+        (
+            {"ai.usage.promptTokens": 120, "ai.usage.completionTokens": 40, "ai.usage.tokens": 160},
+            {"input": 0, "output": 0, "total": 160},
+        ),
     ],
 )
 def test_vercel_ai_sdk_usage(attributes, expected):
     assert _usage(attributes, "ai") == expected
+
+
+def test_vercel_ai_sdk_outer_spans_are_not_priced_and_embeddings_are():
+    """The outer span of a call repeats its model call's usage: a span, without model or usage (as
+    in Langfuse), so the call is priced once. An embedding's total prices it."""
+    outer = {"ai.operationId": "ai.generateText", "ai.model.id": "gpt-4o", "ai.usage.tokens": 160}
+    outer |= {"gen_ai.usage.input_tokens": 120, "gen_ai.usage.output_tokens": 40, "ai.prompt": '{"prompt": "hi"}'}
+    fields = _observations([_span("1" * 16, outer)], scope="ai")["1" * 16]
+    assert fields["type"] == "SPAN" and fields["input"] == {"prompt": "hi"}
+    assert not {"model", "provided_usage_details", "model_parameters"} & set(fields)
+    embed = {"ai.operationId": "ai.embed.doEmbed", "ai.model.id": "text-embedding-3-small", "ai.usage.tokens": 8}
+    fields = _observations([_span("2" * 16, embed)], scope="ai")["2" * 16]
+    assert fields["type"] == "EMBEDDING" and fields["model"] == "text-embedding-3-small"
+    assert fields["provided_usage_details"] == {"input": 0, "output": 0, "total": 8}
 
 
 def test_vercel_ai_sdk_usage_keys_are_read_only_from_its_own_scope():
@@ -788,3 +812,53 @@ def test_tool_keys_come_before_flue_and_livekit_names():
     ]
     assert _observations(spans[:1], scope="@flue/opentelemetry")["1" * 16]["type"] == "TOOL"
     assert _observations(spans[1:], scope="livekit-agents")["2" * 16]["type"] == "TOOL"
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        # The OpenTelemetry GenAI names of cache reads and writes: out of the input.
+        ({"cache_read.input_tokens": 20}, {"input": 80, "output": 50, "input_cached_tokens": 20}),
+        ({"cache_creation.input_tokens": 30}, {"input": 70, "output": 50, "input_cache_creation": 30}),
+        (
+            {"cache_read_tokens": 20, "cache_write_tokens": 5},
+            {"input": 75, "output": 50, "input_cached_tokens": 20} | {"input_cache_creation": 5},
+        ),
+        # Two names of one count: counted once, not also passed through (which doubled the total).
+        ({"prompt_tokens": 100}, {"input": 100, "output": 50}),
+        (
+            {"cache_read_input_tokens": 20, "input_cached_tokens": 20},
+            {"input": 80, "output": 50} | {"input_cached_tokens": 20},
+        ),
+        # A name that is no count of its own passes through.
+        ({"details.thinking": 4}, {"input": 100, "output": 50, "thinking": 4}),
+    ],
+)
+def test_generic_usage_names(extra, expected):
+    attributes = {"gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 50}
+    attributes |= {f"gen_ai.usage.{key}": value for key, value in extra.items()}
+    assert _usage(attributes, "my-app") == expected
+
+
+def test_vercel_ai_sdk_text_and_tool_calls_are_one_assistant_message():
+    calls = '[{"toolCallId": "c1", "toolName": "weather", "input": {"city": "Tokyo"}}]'
+    spans = [
+        _span("1" * 16, {"ai.response.text": "Let me check.", "ai.response.toolCalls": calls}),
+        _span("2" * 16, {"ai.response.text": "", "ai.response.toolCalls": calls}),
+        _span("3" * 16, {"ai.response.toolCalls": calls}),
+    ]
+    found = _observations(spans, scope="ai")
+    tool_calls = json.loads(calls)
+    assert found["1" * 16]["output"] == {"role": "assistant", "content": "Let me check.", "tool_calls": tool_calls}
+    assert found["2" * 16]["output"] == {"role": "assistant", "content": "", "tool_calls": tool_calls}
+    assert found["3" * 16]["output"] == tool_calls
+    assert "attributes" not in found["1" * 16]["metadata"]  # both keys read
+
+
+def test_vercel_ai_sdk_service_tier_is_a_model_parameter_for_pricing_tiers():
+    base = {"gen_ai.request.model": "gpt-4o", "ai.operationId": "ai.generateText.doGenerate"}
+    answered = {**base, "ai.response.providerMetadata": '{"openai": {"serviceTier": "priority"}}'}
+    requested = {**base, "gen_ai.request.service_tier": "flex", "langfuse.observation.model.parameters": '{"a": 1}'}
+    found = _observations([_span("1" * 16, answered), _span("2" * 16, requested)], scope="ai")
+    assert found["1" * 16]["model_parameters"]["service_tier"] == "priority"
+    assert found["2" * 16]["model_parameters"] == {"service_tier": "flex", "a": 1}  # Langfuse's own keys on top
