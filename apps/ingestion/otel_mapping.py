@@ -24,6 +24,7 @@ from apps.costs.usage import cost_details_from, usage_details_from
 from apps.ingestion.events import MAX_DEPTH, OBSERVATION_TYPES, PLAIN_OBSERVATION_TYPES, EntityEvent, too_deep
 from apps.ingestion.normalize import aware, environment, order_key, valid_id
 from apps.ingestion.otel_decode import OtelSpan
+from apps.ingestion.otel_tools import move_tools
 
 logger = logging.getLogger("langops.ingestion")
 
@@ -1109,6 +1110,8 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
         "version": span.scope_version,
         "attributes": span.scope_attributes,
     }
+    # The call's tool definitions join its input (the trace's input, taken from a root span, not).
+    observation_in, observation_metadata = move_tools(value_in, observation_metadata)
 
     # Fields built key by key rather than through events._present(): four times faster, same dict
     # (None means "not provided", so it is left out; the keys keep _present()'s order).
@@ -1116,8 +1119,8 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     fields["start_time"], fields["end_time"] = span.start, span.end
     if span.parent_span_id is not None:
         fields["parent_observation_id"] = span.parent_span_id
-    if value_in is not None:
-        fields["input"] = value_in
+    if observation_in is not None:
+        fields["input"] = observation_in
     if value_out is not None:
         fields["output"] = value_out
     fields["metadata"], fields["level"] = observation_metadata, level

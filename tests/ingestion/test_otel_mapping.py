@@ -862,3 +862,87 @@ def test_vercel_ai_sdk_service_tier_is_a_model_parameter_for_pricing_tiers():
     found = _observations([_span("1" * 16, answered), _span("2" * 16, requested)], scope="ai")
     assert found["1" * 16]["model_parameters"]["service_tier"] == "priority"
     assert found["2" * 16]["model_parameters"] == {"service_tier": "flex", "a": 1}  # Langfuse's own keys on top
+
+
+WEATHER = {"type": "function", "name": "weather", "parameters": {"type": "object"}}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "scope", "expected_input", "left"),
+    [
+        (  # Vercel AI SDK: its tools (JSON text each), a provider tool without a name among them
+            {
+                "ai.prompt.messages": '[{"role": "user", "content": "hi"}]',
+                "ai.prompt.tools": [json.dumps(WEATHER), '{"type": "provider-defined"}'],
+                "ai.operationId": "ai.generateText.doGenerate",
+            },
+            "ai",
+            {"messages": [{"role": "user", "content": "hi"}], "tools": [WEATHER, {"type": "provider-defined"}]},
+            None,
+        ),
+        (  # OpenInference: indexed schemas, in index order; text input becomes the prompt
+            {
+                "input.value": "What is the weather?",
+                "llm.tools.1.tool.json_schema": '{"name": "b"}',
+                "llm.tools.0.tool.json_schema": '{"name": "a"}',
+            },
+            "openinference",
+            {"prompt": "What is the weather?", "tools": [{"name": "a"}, {"name": "b"}]},
+            None,
+        ),
+        (  # GenAI conventions; an input object gains the tools, deduplicated by name
+            {
+                "input.value": json.dumps({"question": "q", "tools": [WEATHER]}),
+                "gen_ai.tool.definitions": json.dumps([WEATHER, {"name": "clock"}]),
+            },
+            "my-app",
+            {"question": "q", "tools": [WEATHER, {"name": "clock"}]},
+            None,
+        ),
+        (  # Pydantic AI: its function tools leave the request parameters, which keep the rest
+            {
+                "input.value": "[]",
+                "model_request_parameters": json.dumps({"function_tools": [{"name": "f"}], "allow_text": True}),
+            },
+            "pydantic-ai",
+            {"messages": [], "tools": [{"name": "f"}]},
+            {"model_request_parameters"},
+        ),
+        (  # a list with anything but tools in it is not moved
+            {"input.value": "hi", "gen_ai.tool.definitions": '[{"name": "a"}, 3]'},
+            "my-app",
+            "hi",
+            {"gen_ai.tool.definitions"},
+        ),
+        (  # an input that cannot hold them keeps them where they were
+            {"input.value": "42", "gen_ai.tool.definitions": '[{"name": "a"}]'},
+            "my-app",
+            42,
+            {"gen_ai.tool.definitions"},
+        ),
+    ],
+)
+def test_tool_definitions_join_the_input(attributes, scope, expected_input, left):
+    """As Langfuse: the tools a call could use are shown with its input, and leave its metadata."""
+    spans = [_span("1" * 16, {"langfuse.observation.type": "generation", **attributes})]
+    fields = _observations(spans, scope=scope)["1" * 16]
+    assert fields["input"] == expected_input
+    assert set(fields["metadata"].get("attributes", {})) == (left or set())
+    if "model_request_parameters" in (left or ()):
+        assert json.loads(fields["metadata"]["attributes"]["model_request_parameters"]) == {"allow_text": True}
+
+
+def test_tools_in_the_metadata_join_the_input_and_the_trace_input_stays():
+    attributes = {
+        "langfuse.observation.type": "generation",
+        "langfuse.observation.input": '[{"role": "user", "content": "hi"}]',
+        "langfuse.observation.metadata.tools": json.dumps([WEATHER]),
+        "langfuse.observation.metadata.team": "web",
+    }
+    events, _ = spans_to_events(
+        decode_protobuf(protobuf_request([_span("1" * 16, attributes, parent=None)])), received=RECEIVED
+    )
+    observation, trace = (e.fields for e in events)
+    assert observation["input"] == {"messages": [{"role": "user", "content": "hi"}], "tools": [WEATHER]}
+    assert "tools" not in observation["metadata"] and observation["metadata"]["team"] == "web"
+    assert trace["input"] == [{"role": "user", "content": "hi"}]
