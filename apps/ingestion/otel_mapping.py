@@ -268,7 +268,9 @@ _VERCEL_TOTAL = _Keys("ai.usage.tokens", "ai.usage.totalTokens")
 _VERCEL_CACHED = _Keys("ai.usage.cachedInputTokens")
 _VERCEL_REASONING = _Keys("ai.usage.reasoningTokens")
 _VERCEL_PROVIDER_METADATA = "ai.response.providerMetadata"  # read, and still kept in the metadata
-_MODEL_PARAMETERS = _Keys("langfuse.observation.model.parameters", "llm.invocation_parameters", "model_config")
+_MODEL_PARAMETERS = _Keys("langfuse.observation.model.parameters")
+_INVOCATION_PARAMETERS = _Keys("llm.invocation_parameters")  # OpenInference
+_MODEL_CONFIG = _Keys("model_config")
 _COMPLETION_START = _Keys("langfuse.observation.completion_start_time")
 _MS_TO_FIRST_CHUNK = _Keys("ai.response.msToFirstChunk", "ai.stream.msToFirstChunk")
 _LEVEL = _Keys("langfuse.observation.level")
@@ -433,8 +435,9 @@ class _Attributes:
                 return value
         return None
 
-    def prefixed(self, prefix: str) -> dict[str, Any]:
-        """Every key under `prefix` (consumed, whatever its value), by the rest of the key, JSON parsed."""
+    def prefixed(self, prefix: str, *, parse: bool = True) -> dict[str, Any]:
+        """Every key under `prefix` (consumed, whatever its value), by the rest of the key, JSON
+        parsed unless `parse` is false."""
         entries = self.plan.prefixed.get(prefix)
         if entries is None:
             return {}
@@ -442,7 +445,7 @@ class _Attributes:
         found = {}
         for key, name in entries:
             used.add(key)
-            found[name] = _json(values[key])
+            found[name] = _json(values[key]) if parse else values[key]
         return found
 
     def rest(self) -> dict[str, Any]:
@@ -913,22 +916,37 @@ _VERCEL_PARAMETERS = (
 
 
 def _model_parameters(attrs: _Attributes, scope_name: str) -> dict[str, Any] | None:
-    explicit = attrs.get(_MODEL_PARAMETERS)
+    """Langfuse's own parameters, else by framework: Genkit's config, the Vercel AI SDK's settings
+    (with Langfuse's on top), OpenInference's invocation parameters, `model_config`, and last
+    every `gen_ai.request.*` and `llm.invocation_parameters.*` key but the model. A JSON object
+    that does not parse gives way to the next source."""
+    explicit = _parameters_object(attrs, _MODEL_PARAMETERS)
     if scope_name == "ai":  # as text, a list joined with commas (as JavaScript prints them)
         found = ((name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS)
         parameters = {name: _js_text(value) for name, value in found if value is not None}
         if (tier := _vercel_service_tier(attrs)) is not None:
             parameters["service_tier"] = tier  # pricing tiers read it (e.g. OpenAI's priority processing)
-        return {**parameters, **(_object(explicit) if explicit is not None else {})} or None
+        return {**parameters, **(explicit or {})} or None
     if explicit is not None:
-        return _object(explicit) or None
+        return explicit or None
     if scope_name == _GENKIT and (config := _genkit_config(attrs)):
         return _parameter_values(config)
-    flattened = attrs.prefixed("gen_ai.request.")
-    if invocation := attrs.prefixed("llm.invocation_parameters."):
+    for lookup in (_INVOCATION_PARAMETERS, _MODEL_CONFIG):
+        if (found := _parameters_object(attrs, lookup)) is not None:
+            return found or None
+    flattened = attrs.prefixed("gen_ai.request.", parse=False)
+    if invocation := attrs.prefixed("llm.invocation_parameters.", parse=False):
         flattened = {**flattened, **invocation}
     flattened.pop("model", None)
     return _parameter_values(flattened) or None
+
+
+def _parameters_object(attrs: _Attributes, lookup: _Keys) -> dict[str, Any] | None:
+    """Model parameters given as one JSON object (or a key-value list), as Langfuse keeps them;
+    None without one, or when it does not parse to an object."""
+    value = attrs.get(lookup)
+    parsed = _json(value) if isinstance(value, str) else value
+    return _parameter_values(parsed) if isinstance(parsed, dict) else None
 
 
 def _vercel_service_tier(attrs: _Attributes) -> str | None:

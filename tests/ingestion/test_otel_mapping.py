@@ -946,3 +946,23 @@ def test_tools_in_the_metadata_join_the_input_and_the_trace_input_stays():
     assert observation["input"] == {"messages": [{"role": "user", "content": "hi"}], "tools": [WEATHER]}
     assert "tools" not in observation["metadata"] and observation["metadata"]["team"] == "web"
     assert trace["input"] == [{"role": "user", "content": "hi"}]
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        ({"llm.invocation_parameters": '{"stream": false, "stop": ["x"]}'}, {"stream": "false", "stop": '["x"]'}),
+        ({"langfuse.observation.model.parameters": '{"json": true, "n": 2}'}, {"json": "true", "n": 2}),
+        # An object that does not parse gives way to the next source.
+        ({"llm.invocation_parameters": "{oops", "gen_ai.request.temperature": 0.5}, {"temperature": 0.5}),
+        ({"langfuse.observation.model.parameters": "{oops", "model_config": '{"top_k": 3}'}, {"top_k": 3}),
+        # Flattened keys keep their values: text stays text.
+        (
+            {"gen_ai.request.seed": "42", "gen_ai.request.stop_sequences": ["a"]},
+            {"seed": "42", "stop_sequences": '["a"]'},
+        ),
+    ],
+)
+def test_model_parameters_are_kept_as_langfuse_keeps_them(attributes, expected):
+    fields = _observations([_span("1" * 16, {**LLM, **attributes})], scope="my-app")["1" * 16]
+    assert fields["model_parameters"] == expected
