@@ -600,10 +600,29 @@ def _other_events(span: OtelSpan) -> list[dict[str, Any]]:
 
 
 def _with_system(messages: Any, system: Any) -> Any:
-    """`gen_ai.system_instructions` prepended to a message list as a system message."""
-    if system is not None and isinstance(messages, list):
-        return [{"role": "system", "content": _json(system)}, *messages]
-    return messages
+    """`gen_ai.system_instructions` prepended to a message list as a system message with its text
+    (the parts' contents, one per line), unless the list has a system message already."""
+    if system is None or not isinstance(messages, list):
+        return messages
+    if any(isinstance(message, dict) and message.get("role") == "system" for message in messages):
+        return messages
+    parsed = _json(system)
+    if isinstance(parsed, list):
+        content = "\n".join(_part_text(part) for part in parsed)
+    else:
+        content = parsed if isinstance(parsed, str) else _js_text(parsed)
+    return [{"role": "system", "content": content}, *messages]
+
+
+def _part_text(part: Any) -> str:
+    if isinstance(part, dict) and part.get("content"):
+        return part["content"] if isinstance(part["content"], str) else _js_text(part["content"])
+    return part if isinstance(part, str) else _js_text(part)
+
+
+# The inputs that system instructions are prepended to, as Langfuse does: GenAI messages, and
+# Pydantic AI's messages in its own scope.
+_SYSTEM_TAKERS = {"gen_ai.input.messages": None, "pydantic_ai.all_messages": "pydantic-ai"}
 
 
 def _scoped_io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any] | None:
@@ -650,8 +669,12 @@ def _io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any]:
     if value_out is None:
         value_out = attrs.get(_OUTPUT)
     system = attrs.get(_SYSTEM_INSTRUCTIONS)
+    if system is not None and not any(
+        key in attrs.used and scope in (None, span.scope_name) for key, scope in _SYSTEM_TAKERS.items()
+    ):
+        system = None  # read (it leaves the metadata) but prepended to no other input
     if value_in is not None:  # with system instructions to prepend, the messages are needed as a list
-        value_in = _json(value_in) if system is not None else _document(value_in)
+        value_in = _with_system(_json(value_in), system) if system is not None else _document(value_in)
     else:
         value_in = _messages(attrs, "gen_ai.prompt") or _messages(attrs, "llm.input")
     value_out = (
@@ -659,7 +682,6 @@ def _io(span: OtelSpan, attrs: _Attributes) -> tuple[Any, Any]:
         if value_out is not None
         else _messages(attrs, "gen_ai.completion") or _messages(attrs, "llm.output")
     )
-    value_in = _with_system(value_in, system)
     if value_in is None and value_out is None and _LOGFIRE_EVENTS in attrs.present:
         value_in, value_out = _logfire_events(attrs)
     if (value_in is None or value_out is None) and span.events:

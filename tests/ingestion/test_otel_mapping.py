@@ -207,7 +207,7 @@ def test_model_parameters_fall_back_to_model_config_then_flattened_invocation_pa
                 {"name": "gen_ai.user.message", "attributes": {"content": "ignored: details come first"}},
             ],
             [
-                {"role": "system", "content": [{"type": "text", "content": "be brief"}]},
+                {"role": "system", "content": "be brief"},  # the parts' text, as Langfuse shows it
                 {"role": "user", "parts": [{"type": "text", "content": "hi"}]},
             ],
             [{"role": "assistant", "parts": []}],
@@ -966,3 +966,34 @@ def test_tools_in_the_metadata_join_the_input_and_the_trace_input_stays():
 def test_model_parameters_are_kept_as_langfuse_keeps_them(attributes, expected):
     fields = _observations([_span("1" * 16, {**LLM, **attributes})], scope="my-app")["1" * 16]
     assert fields["model_parameters"] == expected
+
+
+@pytest.mark.parametrize(
+    ("attributes", "scope", "expected_in"),
+    [
+        (  # GenAI messages take the instructions as a system message with their text
+            {"gen_ai.input.messages": '[{"role": "user"}]', "gen_ai.system_instructions": "Be nice"},
+            "my-app",
+            [{"role": "system", "content": "Be nice"}, {"role": "user"}],
+        ),
+        (  # not when they have a system message already
+            {"gen_ai.input.messages": '[{"role": "system", "content": "x"}]', "gen_ai.system_instructions": "y"},
+            "my-app",
+            [{"role": "system", "content": "x"}],
+        ),
+        (  # Pydantic AI's messages, in its scope
+            {"pydantic_ai.all_messages": '[{"role": "user"}]', "gen_ai.system_instructions": '[{"content": "a"}, "b"]'},
+            "pydantic-ai",
+            [{"role": "system", "content": "a\nb"}, {"role": "user"}],
+        ),
+        (  # any other input is left as it is
+            {"input.value": '[{"role": "user"}]', "gen_ai.system_instructions": "Be nice"},
+            "my-app",
+            [{"role": "user"}],
+        ),
+    ],
+)
+def test_system_instructions_are_prepended_where_langfuse_prepends_them(attributes, scope, expected_in):
+    fields = _observations([_span("1" * 16, {**LLM, **attributes})], scope=scope)["1" * 16]
+    assert fields["input"] == expected_in
+    assert "gen_ai.system_instructions" not in fields["metadata"].get("attributes", {})
