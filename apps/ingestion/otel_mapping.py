@@ -1078,9 +1078,43 @@ def _prompt(attrs: _Attributes) -> tuple[str | None, int | None]:
 
 
 def _trace_metadata(attrs: _Attributes) -> dict[str, Any]:
+    """The trace's own metadata keys (`langfuse.trace.metadata` and its flattened form): a span
+    with any of them updates its trace."""
     value = attrs.get(_TRACE_METADATA)
     metadata = _object(value) if value else {}
     metadata.update(attrs.prefixed("langfuse.trace.metadata."))
+    return metadata
+
+
+def _shared_trace_metadata(attrs: _Attributes, own: dict[str, Any]) -> dict[str, Any]:
+    """The trace's metadata as Langfuse reads it for a trace: its own keys (`own`), else the
+    shared `langfuse.metadata` object, with the shared flattened keys (`langfuse.metadata.*`, the
+    Vercel AI SDK's telemetry metadata) as well."""
+    shared = {} if attrs.values.get(_TRACE_METADATA.keys[0]) else _object(attrs.get(_SHARED_METADATA))
+    shared.update(own)
+    shared.update(attrs.prefixed("langfuse.metadata."))
+    if telemetry := attrs.prefixed("ai.telemetry.metadata."):
+        shared.update((k, v) for k, v in telemetry.items() if k not in _AI_TELEMETRY_READ)
+    return shared
+
+
+_RESOURCE_METADATA_PREFIXES = ("langfuse.trace.metadata", "langfuse.metadata", "ai.telemetry.metadata.")
+
+
+def _resource_metadata(resource: dict[str, Any]) -> dict[str, Any]:
+    """Metadata set on the resource (every span of it carries it, and so does its trace):
+    `langfuse.trace.metadata` (else `langfuse.metadata`) and the flattened keys of both and of
+    the Vercel AI SDK's telemetry metadata."""
+    if not any(key.startswith(_RESOURCE_METADATA_PREFIXES) for key in resource):
+        return {}
+    top = resource.get("langfuse.trace.metadata") or resource.get("langfuse.metadata")
+    metadata = _object(top) if top is not None else {}
+    for key, value in resource.items():
+        for prefix in ("langfuse.trace.metadata.", "langfuse.metadata.", "ai.telemetry.metadata."):
+            if key.startswith(prefix) and len(key) > len(prefix):
+                name = key[len(prefix) :]
+                if prefix != "ai.telemetry.metadata." or name not in _AI_TELEMETRY_READ:
+                    metadata[name] = _json(value)
     return metadata
 
 
@@ -1129,6 +1163,9 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     trace_in, trace_out = attrs.get(_TRACE_INPUT), attrs.get(_TRACE_OUTPUT)
     trace_metadata = _trace_metadata(attrs)
     observation_metadata = _observation_metadata(attrs)
+    resource_metadata = _resource_metadata(span.resource)
+    if resource_metadata:
+        observation_metadata = {**resource_metadata, **observation_metadata}
     model = _as_text(attrs.get(_MODEL))
     if model is None and attrs.values.get("genkit:metadata:subtype") == "model":
         model = _as_text(attrs.get(_GENKIT_MODEL))
@@ -1198,12 +1235,10 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
             fields["release"] = _as_text(release)
         if version is not None:
             fields["version"] = version
-        if is_root:  # as Langfuse: the trace also shows where its root span came from
-            trace_metadata = {
-                **trace_metadata,
-                "resourceAttributes": span.resource,
-                "scope": observation_metadata["scope"],
-            }
+        trace_metadata = {**resource_metadata, **_shared_trace_metadata(attrs, trace_metadata)}
+        if is_root:  # as Langfuse: the trace also shows its root span's metadata and where it came from
+            trace_metadata.update(observation_metadata)
+            trace_metadata.pop("events", None)
         if trace_metadata:
             fields["metadata"] = trace_metadata
         if trace_name := (_as_text(trace_name) or (name if is_root else None) or "")[:1000]:  # the column's size

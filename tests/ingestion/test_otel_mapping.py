@@ -997,3 +997,30 @@ def test_system_instructions_are_prepended_where_langfuse_prepends_them(attribut
     fields = _observations([_span("1" * 16, {**LLM, **attributes})], scope=scope)["1" * 16]
     assert fields["input"] == expected_in
     assert "gen_ai.system_instructions" not in fields["metadata"].get("attributes", {})
+
+
+def test_trace_metadata_as_langfuse_composes_it():
+    """A root span's trace shows its observation metadata too, and every trace event the shared
+    `langfuse.metadata.*` and Vercel telemetry metadata; metadata set on the resource reaches every
+    observation and trace of it. A span with shared metadata only does not update its trace."""
+    root = {
+        "ai.telemetry.metadata.foo": "bar",
+        "ai.telemetry.metadata.userId": "u1",  # read as the user, not metadata
+        "langfuse.observation.metadata.k": "v",
+    }
+    child = {"user.id": "u2", "langfuse.metadata.x": "y"}
+    quiet = {"langfuse.metadata.z": "1"}
+    spans = [_span("1" * 16, root, parent=None), _span("2" * 16, child), _span("3" * 16, quiet)]
+    resource = {"service.name": "api", "langfuse.trace.metadata.team": "web"}
+    observations, traces = _events(spans, resource=resource, scope="ai")
+    assert traces["1" * 16]["metadata"] | {"scope": None} == {
+        "team": "web",
+        "foo": "bar",
+        "k": "v",
+        "resourceAttributes": resource,
+        "scope": None,
+    }
+    assert traces["2" * 16]["metadata"] == {"team": "web", "x": "y"}
+    assert "3" * 16 not in traces
+    assert observations["3" * 16]["metadata"]["team"] == "web" and observations["3" * 16]["metadata"]["z"] == 1
+    assert observations["1" * 16]["metadata"]["foo"] == "bar"
