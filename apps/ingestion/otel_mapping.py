@@ -12,6 +12,7 @@ cached as a `_Plan`; per span only the values of keys it actually has are looked
 
 import json
 import logging
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,15 +77,15 @@ _GENKIT_SUBTYPES = {
 }
 # Vercel AI SDK agent spans repeat the usage of the model calls under them (langfuse-api.md 4.3).
 _VERCEL_AGENT_OPERATIONS = frozenset({"invoke_agent", "agent_step"})
-_VERCEL_OPERATIONS = {
-    "ai.generateText.doGenerate": "GENERATION",
-    "ai.streamText.doStream": "GENERATION",
-    "ai.generateObject.doGenerate": "GENERATION",
-    "ai.streamObject.doStream": "GENERATION",
-    "ai.embed.doEmbed": "EMBEDDING",
-    "ai.embedMany.doEmbed": "EMBEDDING",
-    "ai.toolCall": "TOOL",
-}
+# The Vercel AI SDK's model calls (`operation.name` may have the function id appended).
+_VERCEL_GENERATIONS = (
+    "ai.generateText.doGenerate",
+    "ai.streamText.doStream",
+    "ai.generateObject.doGenerate",
+    "ai.streamObject.doStream",
+)
+_VERCEL_CALLS = (*_VERCEL_GENERATIONS, "ai.embedMany.doEmbed", "ai.embed.doEmbed")
+_VERCEL_MODEL_KEYS = ("langfuse.observation.model.name", "ai.model.id", "gen_ai.request.model", "gen_ai.response.model")
 _MODEL_KEYS = (
     "langfuse.observation.model.name",
     "gen_ai.response.model",
@@ -98,7 +99,7 @@ _MODEL_KEYS = (
 # 10): all but `ai.model.id`, which the Vercel AI SDK also puts on its outer spans (their
 # `doGenerate`/`doStream` children are the generations), and `llm.response.model`.
 _GENERATION_MODEL_KEYS = tuple(key for key in _MODEL_KEYS if key not in ("ai.model.id", "llm.response.model"))
-_TOOL_KEYS = ("ai.toolCall.name", "gen_ai.tool.name", "gen_ai.tool.call.id")
+_TOOL_KEYS = ("gen_ai.tool.name", "gen_ai.tool.call.id")
 # The compatibility keys of user, session and tags: metadata keys that older SDK integrations
 # (LangChain callbacks, Vercel AI telemetry) used for them.
 _COMPAT_USER_KEYS = (
@@ -252,7 +253,7 @@ _SESSION_ID = _Keys("langfuse.session.id", "session.id", "gen_ai.conversation.id
 _TAGS = _Keys("langfuse.trace.tags", "langfuse.tags", *_COMPAT_TAG_KEYS, "tag.tags")
 _PUBLIC = _Keys("langfuse.trace.public", "langfuse.public")
 _RELEASE = _Keys("langfuse.release")
-_VERSION = _Keys("langfuse.version", "service.version")
+_VERSION = _Keys("langfuse.version")  # else the resource's service.version
 _TRACE_NAME = _Keys("langfuse.trace.name")
 _TRACE_INPUT = _Keys("langfuse.trace.input")
 _TRACE_OUTPUT = _Keys("langfuse.trace.output")
@@ -471,21 +472,51 @@ def _observation_type(span: OtelSpan, attrs: _Attributes) -> str:
     subtype = values.get("genkit:metadata:subtype")
     if isinstance(subtype, str) and (found := _GENKIT_SUBTYPES.get(subtype)):
         return found
-    vercel = values.get("ai.operationId") or values.get("operation.name")
-    if isinstance(vercel, str) and (found := _VERCEL_OPERATIONS.get(vercel)):
-        # Only a span that names its model is the model call; an embedding needs none.
-        if found != "GENERATION" or attrs.plan.fallback_type == "GENERATION" or "ai.model.id" in values:
-            return found
-    fallback = attrs.plan.fallback_type  # "TOOL" for tool keys, which come before Flue and LiveKit
-    if fallback == "TOOL":
-        return fallback
-    if any(values.get(key) not in (None, "") for key in _FLUE_TOOL_KEYS):
+    if (found := _vercel_type(values)) is not None:
+        return found
+    # Which of the tool and model keys the span has (its plan), then whether their values say anything.
+    fallback = attrs.plan.fallback_type
+    if fallback == "TOOL" and _any_meaningful(values, _TOOL_KEYS):
         return "TOOL"
-    if any(values.get(key) not in (None, "") for key in _FLUE_TASK_KEYS):
+    if _any_meaningful(values, _FLUE_TOOL_KEYS):
+        return "TOOL"
+    if _any_meaningful(values, _FLUE_TASK_KEYS):
         return "AGENT"  # a Flue task: a delegated sub-agent run
     if span.scope_name == _LIVEKIT and (found := _LIVEKIT_SPANS.get(span.name)):
         return found
-    return fallback
+    if fallback != "SPAN" and _any_meaningful(values, _GENERATION_MODEL_KEYS):
+        return "GENERATION"
+    return "SPAN"
+
+
+def _any_meaningful(values: dict[str, Any], keys: tuple[str, ...]) -> bool:
+    """Whether any of the keys has a value that says something (not empty text, list or object)."""
+    for key in keys:
+        value = values.get(key)
+        if value is not None and value != "" and value != [] and value != {}:
+            return True
+    return False
+
+
+def _vercel_type(values: dict[str, Any]) -> str | None:
+    """The Vercel AI SDK's model calls (with a model named) and tool calls, by `ai.operationId`
+    or by the start of `operation.name` (which may have the function id appended)."""
+    name, operation = values.get("operation.name"), values.get("ai.operationId")
+    if not isinstance(name, str):
+        name = None
+    if (name is None or not name.startswith("ai.")) and not (
+        isinstance(operation, str) and operation.startswith("ai.")
+    ):
+        return None
+
+    def matches(prefixes: tuple[str, ...]) -> bool:
+        return (name is not None and name.startswith(prefixes)) or operation in prefixes
+
+    if matches(_VERCEL_CALLS):
+        if not _any_meaningful(values, _VERCEL_MODEL_KEYS):
+            return None  # without a model, not the call itself: typed by the rules after
+        return "GENERATION" if matches(_VERCEL_GENERATIONS) else "EMBEDDING"
+    return "TOOL" if matches(("ai.toolCall",)) else None
 
 
 # Keys only a generation carries, which the Python SDK up to 3.3.0 also put on spans it typed
@@ -1038,12 +1069,13 @@ def _completion_start(attrs: _Attributes) -> datetime | None:
 
 
 def _function_name(attrs: _Attributes) -> str | None:
-    """The Vercel AI SDK's name for a span: its telemetry function id and operation id."""
-    function_id = attrs.get(_FUNCTION_ID)
+    """The Vercel AI SDK's name for a span: its operation id, after its telemetry function id."""
     operation_id = attrs.get(_OPERATION_ID)
-    if function_id is None or operation_id is None:
+    if operation_id is None:
         return None
-    return f"{_as_text(function_id)}:{_as_text(operation_id)}"
+    function_id = attrs.get(_FUNCTION_ID)
+    prefix = f"{_as_text(function_id)}:" if function_id is not None else ""
+    return f"{prefix}{_as_text(operation_id)}"
 
 
 def _first_chunk(span: OtelSpan, attrs: _Attributes) -> datetime | None:
@@ -1051,9 +1083,9 @@ def _first_chunk(span: OtelSpan, attrs: _Attributes) -> datetime | None:
     value = attrs.get(_MS_TO_FIRST_CHUNK)
     if isinstance(value, str):
         value = _json(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 86_400_000:
-        return None
-    return span.start + timedelta(milliseconds=int(value))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 86_400_000:
+        return None  # zero is no first chunk (as in Langfuse); a day or more, no plausible one
+    return span.start + timedelta(milliseconds=math.ceil(value))
 
 
 def _true(value: Any) -> bool:
@@ -1131,8 +1163,8 @@ def _observation_metadata(attrs: _Attributes) -> dict[str, Any]:
 
 def _level(span: OtelSpan, attrs: _Attributes) -> str:
     declared = attrs.get(_LEVEL)
-    if isinstance(declared, str) and declared.upper() in _LEVEL_ALIASES:
-        return _LEVEL_ALIASES[declared.upper()]
+    if isinstance(declared, str) and (found := _LEVEL_ALIASES.get(declared.strip().upper())):
+        return found
     if span.status_code == 2:
         return "ERROR"
     return "DEBUG" if span.scope_name == _LIVEKIT and span.name in _LIVEKIT_DEBUG_SPANS else "DEFAULT"
@@ -1158,7 +1190,9 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
     tags = _tags(attrs.get(_TAGS))
     public = attrs.get(_PUBLIC)
     release = attrs.get_or_resource(_RELEASE)
-    version = _as_text(attrs.get_or_resource(_VERSION))
+    version = _as_text(attrs.get(_VERSION))
+    if version is None and (service_version := span.resource.get("service.version")) not in (None, ""):
+        version = _as_text(service_version)
     trace_name = attrs.get(_TRACE_NAME)
     trace_in, trace_out = attrs.get(_TRACE_INPUT), attrs.get(_TRACE_OUTPUT)
     trace_metadata = _trace_metadata(attrs)

@@ -361,11 +361,25 @@ def test_vercel_ai_sdk_names_and_time_to_first_chunk():
     }
     fields = _observations([_span("1" * 16, attributes, start_ms=0)], scope="ai")["1" * 16]
     assert fields["name"] == "support-chat:ai.streamText.doStream"
-    assert (fields["completion_start_time"] - fields["start_time"]).total_seconds() == 0.25
-    assert (
-        "completion_start_time"
-        not in _observations([_span("2" * 16, {"ai.stream.msToFirstChunk": "not a number"})], scope="ai")["2" * 16]
-    )
+    assert (fields["completion_start_time"] - fields["start_time"]).total_seconds() == 0.251  # rounded up
+    others = [
+        _span("2" * 16, {**LLM, "ai.stream.msToFirstChunk": "not a number", "ai.operationId": "ai.streamText"}),
+        _span("3" * 16, {**LLM, "ai.stream.msToFirstChunk": 0}),  # no first chunk
+    ]
+    found = _observations(others, scope="ai")
+    assert "completion_start_time" not in found["2" * 16] and "completion_start_time" not in found["3" * 16]
+    assert found["2" * 16]["name"] == "ai.streamText"  # the operation alone without a function id
+
+
+def test_version_and_level_as_langfuse_reads_them():
+    spans = [
+        _span("1" * 16, {"langfuse.observation.level": " warning "}),
+        _span("2" * 16, {"service.version": "span-version"}),
+        _span("3" * 16, {"langfuse.version": "v2"}),
+    ]
+    found = _observations(spans, resource={"service.version": "1.4", "langfuse.version": "resource"})
+    assert found["1" * 16]["level"] == "WARNING"
+    assert [found[c * 16]["version"] for c in "123"] == ["1.4", "1.4", "v2"]
 
 
 @pytest.mark.parametrize(
@@ -377,7 +391,11 @@ def test_vercel_ai_sdk_names_and_time_to_first_chunk():
         ({"genkit:metadata:subtype": "retriever"}, "RETRIEVER"),
         ({"ai.operationId": "ai.streamText.doStream", "ai.model.id": "gpt-4o"}, "GENERATION"),
         ({"ai.operationId": "ai.generateText.doGenerate"}, "SPAN"),  # no model named: not the model call
-        ({"operation.name": "ai.embedMany.doEmbed"}, "EMBEDDING"),
+        ({"operation.name": "ai.embedMany.doEmbed my-fn", "ai.model.id": "text-embedding-3-small"}, "EMBEDDING"),
+        ({"operation.name": "ai.embedMany.doEmbed"}, "SPAN"),  # no model named, as in Langfuse
+        ({"operation.name": "ai.toolCall weather"}, "TOOL"),  # the function id appended
+        ({"ai.toolCall.name": "weather"}, "SPAN"),  # without its operation
+        ({"gen_ai.request.model": "", "gen_ai.tool.name": ""}, "SPAN"),  # empty values say nothing
         ({"ai.operationId": "ai.toolCall"}, "TOOL"),
         ({"ai.operationId": "ai.generateText", "ai.model.id": "gpt-4o"}, "SPAN"),  # the outer span
         ({"langfuse.observation.type": "agent", "ai.operationId": "ai.toolCall"}, "AGENT"),  # declared wins
