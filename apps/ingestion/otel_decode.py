@@ -53,21 +53,18 @@ def _times(start: int, end: int) -> tuple[datetime, datetime]:
 
 
 def _millis_datetime(nanos: int) -> datetime:
-    """`_nanos_to_datetime(nanos)` truncated to the millisecond.
+    """The moment of `nanos` truncated to the millisecond, in integers (as Langfuse truncates it:
+    a float rounds ...615999700 ns up to .616).
 
     Within the range of OTLP's unsigned 64-bit nanoseconds, computed without `datetime.replace()`
-    (slow: a few of these per span are a fifth of decoding): the float is rounded to microseconds
-    as `datetime.fromtimestamp` rounds it (half to even, a carry into the next second included),
-    and the whole second comes from a cache, as a request's spans share few seconds.
+    (slow: a few of these per span are a fifth of decoding): the whole second comes from a cache,
+    as a request's spans share few seconds.
     """
     if not 0 < nanos < 2**64:
         moment = _nanos_to_datetime(nanos)
         return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-    fraction, seconds = math.modf(nanos / 1e9)
-    micros = round(fraction * 1e6)
-    if micros >= 1_000_000:
-        seconds, micros = seconds + 1, micros - 1_000_000
-    return _utc_second(int(seconds)) + _MILLISECONDS[micros // 1000]
+    seconds, millis = divmod(nanos // 1_000_000, 1000)
+    return _utc_second(seconds) + _MILLISECONDS[millis]
 
 
 _MILLISECONDS = tuple(timedelta(milliseconds=ms) for ms in range(1000))

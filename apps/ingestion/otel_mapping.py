@@ -1293,6 +1293,8 @@ def _as_text(value: Any) -> str | None:
     (clients put any attribute type under any key)."""
     if value is None or isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as JavaScript writes it, as in Langfuse
     return json.dumps(value) if isinstance(value, (list, dict)) else str(value)
 
 

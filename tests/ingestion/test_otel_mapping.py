@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from apps.ingestion.otel_decode import decode_protobuf
+from apps.ingestion.otel_decode import _millis_datetime, decode_protobuf
 from apps.ingestion.otel_mapping import spans_to_events
 from tests.ingestion.otlp import protobuf_request
 
@@ -1042,3 +1042,11 @@ def test_trace_metadata_as_langfuse_composes_it():
     assert "3" * 16 not in traces
     assert observations["3" * 16]["metadata"]["team"] == "web" and observations["3" * 16]["metadata"]["z"] == 1
     assert observations["1" * 16]["metadata"]["foo"] == "bar"
+
+
+def test_span_times_are_truncated_to_the_millisecond_and_booleans_written_as_langfuse_writes_them():
+    moment = _millis_datetime(1_764_327_032_615_999_700)
+    assert moment.isoformat() == "2025-11-28T10:50:32.615000+00:00"  # a float rounded it up to .616
+    assert _millis_datetime(1_764_327_032_999_999_999).isoformat() == "2025-11-28T10:50:32.999000+00:00"
+    _, traces = _events([_span("1" * 16, {"user.id": True}, parent=None)], scope="my-app")
+    assert traces["1" * 16]["user_id"] == "true"
