@@ -308,7 +308,7 @@ def _build_plan(keys: tuple[str, ...]) -> _Plan:
                     prefixed.setdefault(prefix, []).append((key, key[len(prefix) :]))
         elif key.startswith(_FLATTENED_STARTS) and (match := _FLATTENED.match(key)):
             family = _MESSAGE_FAMILY[match.group(1)]
-            flattened.setdefault(family, []).append((key, match.group(4), match.group(5).removeprefix("message.")))
+            flattened.setdefault(family, []).append((key, match.group(4), match.group(5)))
     if any(key in key_set for key in _TOOL_KEYS):
         fallback_type = "TOOL"
     elif any(key in key_set for key in _GENERATION_MODEL_KEYS):
@@ -570,17 +570,57 @@ _LIVEKIT_DEBUG_SPANS = frozenset(
 )
 
 
-def _messages(attrs: _Attributes, family: str) -> list[dict] | None:
-    """Rebuild flattened `gen_ai.prompt.N.role` / `llm.input_messages.N.message.content` keys into a list."""
-    slots: dict[int, dict[str, Any]] = {}
-    for key, digits, field in attrs.plan.flattened.get(family, ()):
-        if len(digits.lstrip("0")) > 5:  # over 10,000 (and int() refuses over 4,300 digits)
-            continue
-        index = int(digits)
-        if index <= 10_000:
-            slots.setdefault(index, {})[field] = _json(attrs.values[key])
+# Slots of all the lists one message family may rebuild (as Langfuse bounds them): keys that
+# would need more stay in the metadata.
+_MAX_REBUILT_SLOTS = 10_001
+
+
+def _messages(attrs: _Attributes, family: str) -> list | None:
+    """Rebuild flattened keys into the list Langfuse makes of them: `gen_ai.prompt.0.role` into
+    `[{"role": ...}]`, `llm.input_messages.0.message.content` into `[{"message": {"content": ...}}]`,
+    `gen_ai.completion.0.tool_calls.1.name` into a nested list; values as sent, missing indexes
+    null."""
+    entries = attrs.plan.flattened.get(family)
+    if not entries:
+        return None
+    rebuilt: list = []
+    budget = [_MAX_REBUILT_SLOTS]
+    for key, digits, path in entries:
+        if _place(rebuilt, [digits, *path.split(".")], attrs.values[key], budget):
             attrs.used.add(key)
-    return [slots[i] for i in sorted(slots)] or None
+    return rebuilt or None
+
+
+def _place(root: list, path: list[str], value: Any, budget: list[int]) -> bool:
+    """Set `value` at `path` under `root` (a digit part indexes a list, made as the next part
+    asks); False, leaving `root` unchanged, when an index is too large for the slots left."""
+    current: Any = root
+    for position, part in enumerate(path):
+        last = position == len(path) - 1
+        if isinstance(current, list):
+            if not part.isdigit() or len(part.lstrip("0")) > 5:  # (int() refuses over 4,300 digits)
+                return False
+            index = int(part)
+            missing = index + 1 - len(current)
+            if missing > 0:
+                if missing > budget[0]:
+                    return False
+                budget[0] -= missing
+                current.extend([None] * missing)
+            if last:
+                current[index] = value
+                return True
+            if not isinstance(current[index], (list, dict)):
+                current[index] = [] if path[position + 1].isdigit() else {}
+            current = current[index]
+        else:
+            if last:
+                current[part] = value
+                return True
+            if not isinstance(current.get(part), (list, dict)):
+                current[part] = [] if path[position + 1].isdigit() else {}
+            current = current[part]
+    return True
 
 
 _MESSAGE_EVENTS = frozenset(

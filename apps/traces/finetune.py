@@ -1,13 +1,16 @@
 """A generation as one example of OpenAI's chat fine-tuning format.
 
 `{"messages": [...the input messages..., {"role": "assistant", ...the output...}]}`, plus `tools`
-when the input carried them. Inputs are a list of chat messages, a single message, a plain prompt
-string (a user message) or `{"messages": [...], "tools": [...]}`; outputs are a string, an
+when the input carried them. Inputs are a list of chat messages (OpenInference's wrapped
+`{"message": {...}}` too), a single message, a plain prompt string (a user message),
+`{"messages": [...], "tools": [...]}` or `{"prompt": "...", "tools": [...]}`; outputs are a string, an
 assistant message or OpenAI's `{"choices": [{"message": ...}]}`. Anything else is not an example:
 `finetune_example` answers None and the export counts it as skipped.
 """
 
 from typing import Any
+
+from apps.traces.rendering import unwrapped_message
 
 ROLES = {"system", "user", "assistant", "tool", "function"}
 # OpenAI's newer name for system instructions; fine-tuning files only know "system".
@@ -23,6 +26,7 @@ def _content_ok(content: Any) -> bool:
 
 def _message(value: Any) -> dict[str, Any] | None:
     """One chat message with only the keys OpenAI accepts, or None when it is not one."""
+    value = unwrapped_message(value)
     if not isinstance(value, dict) or not isinstance(value.get("role"), str):
         return None
     role = ROLE_ALIASES.get(value["role"], value["role"])
@@ -50,8 +54,11 @@ def input_messages(value: Any) -> tuple[list[dict[str, Any]], list | None] | Non
     """The prompt as chat messages (and the tools offered), or None when it cannot be read as one."""
     if isinstance(value, str):
         return ([{"role": "user", "content": value}], None) if value.strip() else None
-    if isinstance(value, dict) and "messages" in value:
-        messages = _messages(value["messages"])
+    if isinstance(value, dict) and ("messages" in value or isinstance(value.get("prompt"), str)):
+        if "messages" in value:
+            messages = _messages(value["messages"])
+        else:  # a text prompt with the tools it offered
+            messages = [{"role": "user", "content": value["prompt"]}] if value["prompt"].strip() else None
         tools = value.get("tools")
         return (messages, tools if isinstance(tools, list) and tools else None) if messages else None
     if isinstance(value, dict):

@@ -18,12 +18,25 @@ _MARKDOWN_HINTS = re.compile(
 
 
 def as_chat(value: Any) -> list[dict] | None:
-    """Messages to render as a conversation: a list of {role, ...}, or a single such message."""
+    """Messages to render as a conversation: a list of {role, ...} (each may be wrapped as
+    OpenInference's `{"message": {...}}`), a single such message, or the messages of a call's
+    input that carries its tools (`{"messages": [...], "tools": [...]}`, shown whole as JSON)."""
+    if isinstance(value, dict) and isinstance(value.get("messages"), list):
+        value = value["messages"]
     if isinstance(value, dict) and "role" in value and "content" in value:
         return [value]
-    if isinstance(value, list) and value and all(isinstance(m, dict) and "role" in m for m in value):
-        return value
+    if isinstance(value, list) and value:
+        messages = [unwrapped_message(m) for m in value]
+        if all(isinstance(m, dict) and "role" in m for m in messages):
+            return messages
     return None
+
+
+def unwrapped_message(value: Any) -> Any:
+    """OpenInference's `{"message": {"role": ...}}` as the message itself; anything else as it is."""
+    if isinstance(value, dict) and "role" not in value and isinstance(value.get("message"), dict):
+        return value["message"]
+    return value
 
 
 def looks_like_markdown(value: Any) -> bool:

@@ -71,23 +71,35 @@ def test_response_model_beats_request_model_which_is_not_a_parameter():
     assert "attributes" not in fields["metadata"]
 
 
-def test_flattened_prompt_messages_are_ordered_by_index_up_to_10000():
+def test_flattened_messages_are_rebuilt_as_langfuse_rebuilds_them():
+    """By index, values as sent, missing indexes null, nested paths (tool calls) as nested lists
+    and objects, OpenInference's `message.` level kept; an index past the slots left stays in the
+    metadata."""
     spans = [
         _span(
             "1" * 16,
             {
-                "gen_ai.prompt.10.role": "user",
-                "gen_ai.prompt.10.content": "second",
-                "gen_ai.prompt.2.message.role": "system",
-                "gen_ai.prompt.2.message.content": '{"text": "first"}',
+                "gen_ai.prompt.2.role": "user",
+                "gen_ai.prompt.2.content": "second",
+                "gen_ai.prompt.0.message.role": "system",
+                "gen_ai.prompt.0.message.content": '{"text": "first"}',
                 "gen_ai.prompt.10001.content": "beyond",
-                "gen_ai.completion.0.content": "answer",
+                "gen_ai.completion.0.role": "assistant",
+                "gen_ai.completion.0.tool_calls.0.name": "weather",
+                "gen_ai.completion.0.tool_calls.0.arguments": '{"city": "Tokyo"}',
+                "gen_ai.completion.0.tool_calls.1.name": "clock",
             },
         )
     ]
     fields = _observations(spans, scope="my-app")["1" * 16]
-    assert fields["input"] == [{"role": "system", "content": {"text": "first"}}, {"role": "user", "content": "second"}]
-    assert fields["output"] == [{"content": "answer"}]
+    assert fields["input"] == [
+        {"message": {"role": "system", "content": '{"text": "first"}'}},
+        None,
+        {"role": "user", "content": "second"},
+    ]
+    assert fields["output"] == [
+        {"role": "assistant", "tool_calls": [{"name": "weather", "arguments": '{"city": "Tokyo"}'}, {"name": "clock"}]}
+    ]
     assert fields["metadata"]["attributes"] == {"gen_ai.prompt.10001.content": "beyond"}
 
 

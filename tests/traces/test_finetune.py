@@ -95,3 +95,12 @@ def test_unknown_keys_are_dropped():
 )
 def test_unconvertible_generations_are_skipped(input_value, output_value):
     assert finetune_example(input_value, output_value) is None
+
+
+def test_inputs_as_the_otlp_mapping_stores_them():
+    """OpenInference's wrapped messages, and a text prompt with its tools, are examples too."""
+    wrapped = [{"message": {"role": "user", "content": "hi"}}]
+    assert input_messages(wrapped) == ([{"role": "user", "content": "hi"}], None)
+    tools = [{"name": "weather"}]
+    assert input_messages({"prompt": "hi", "tools": tools}) == ([{"role": "user", "content": "hi"}], tools)
+    assert input_messages({"prompt": " ", "tools": tools}) is None

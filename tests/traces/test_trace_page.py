@@ -127,6 +127,22 @@ def test_markdown_output_is_rendered_with_html_escaped(tenant, api_client, membe
     assert "<h1>Forecast</h1>" in chat and "<script>alert" not in chat
 
 
+@pytest.mark.parametrize(
+    "stored_input",
+    [
+        {"messages": [{"role": "user", "content": "Tools input"}], "tools": [{"name": "weather"}]},
+        [{"message": {"role": "user", "content": "Tools input"}}],  # OpenInference's flattened messages
+    ],
+)
+def test_inputs_with_tools_and_wrapped_messages_show_as_a_chat(stored_input, tenant, api_client, member_client):
+    body = {"id": "call", "traceId": "chatty", "name": "llm", "input": stored_input, "output": "ok"}
+    post_batch(api_client, tenant.project_key.header, [event("generation-create", body)])
+    html = member_client.get(page_url(tenant, "chatty", observation="call")).content.decode()
+    assert 'data-testid="input-chat"' in html and "Tools input" in html
+    if "tools" in stored_input:  # the whole input, tools too, under JSON
+        assert "weather" in html
+
+
 def test_plain_text_is_not_taken_for_markdown(tenant, api_client, member_client):
     ingest_agent(tenant, api_client, output="The weather is fine. Nothing else to say.")
     html = member_client.get(page_url(tenant)).content.decode()
