@@ -30,7 +30,31 @@ _SOURCES = {
     "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
     "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
 }
-_CHAT_MODELS = ("gpt-3.5", "gpt-35", "gpt-4", "gpt-4o", "gpt-4.1", "gpt-5", "o1", "o3", "o4")
+# The tokenizer models whose message lists Langfuse counts with OpenAI's chat formula (its exact
+# list; any other model's messages are counted as their JSON text).
+_CHAT_MODELS = frozenset(
+    {
+        "gpt-4",
+        "gpt-4-0314",
+        "gpt-4-0613",
+        "gpt-4-32k",
+        "gpt-4-32k-0314",
+        "gpt-4-32k-0613",
+        "gpt-3.5-turbo",
+        "gpt-35-turbo",
+        "gpt-3.5-turbo-0301",
+        "gpt-3.5-turbo-0613",
+        "gpt-3.5-turbo-1106",
+        "gpt-3.5-turbo-16k",
+        "gpt-3.5-turbo-16k-0613",
+        "gpt-4-1106-preview",
+        "gpt-4-vision-preview",
+        "gpt-4o-2024-05-13",
+        "gpt-4o",
+    }
+)
+# The message keys the chat formula counts.
+_CHAT_KEYS = ("content", "role", "name", "tool_calls", "function_call", "toolCalls", "functionCall")
 _lock = threading.Lock()
 
 
@@ -83,14 +107,18 @@ def claude_encoding() -> Any:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """Text as it is; anything else as its compact JSON text, as JavaScript writes it."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _is_chat(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(isinstance(m, dict) and "role" in m and isinstance(m.get("content", ""), str) for m in value)
+    """A list of messages with text roles and contents (and names, if any)."""
+    return isinstance(value, list) and all(
+        isinstance(m, dict)
+        and isinstance(m.get("role"), str)
+        and isinstance(m.get("content"), str)
+        and isinstance(m.get("name", ""), str)
+        for m in value
     )
 
 
@@ -107,16 +135,16 @@ def count_tokens(value: Any, *, tokenizer_id: str | None, config: dict | None) -
     if not isinstance(model, str) or not model:
         return None
     encoding = encoding_for(model)
-    if _is_chat(value) and model.startswith(_CHAT_MODELS):
+    if model in _CHAT_MODELS and _is_chat(value):
         per_message = int(config.get("tokensPerMessage") or 3)
         per_name = int(config.get("tokensPerName") or 1)
-        total = 3
+        total = 3  # every reply is primed with the assistant's header
         for message in value:
             total += per_message
-            for key in ("role", "content", "name", "tool_calls", "function_call"):
-                if message.get(key) is not None:
+            for key in _CHAT_KEYS:
+                if message.get(key):
                     total += len(encoding.encode(_text(message[key]), disallowed_special=()))
-            if message.get("name"):
+            if "name" in message:
                 total += per_name
         return total
     return len(encoding.encode(_text(value), disallowed_special=()))

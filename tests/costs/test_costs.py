@@ -1,5 +1,6 @@
 """Usage and cost: model matching, pricing tiers, ingested cost precedence, price unknown, tokenizing."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -135,6 +136,23 @@ def test_tokenizer_uses_the_bundled_files_offline(tmp_path, monkeypatch):
     assert count_tokens("hello world", tokenizer_id="openai", config={"tokenizerModel": "gpt-4o"}) == 2
     assert count_tokens("hello world", tokenizer_id="openai", config={"tokenizerModel": "gpt-4"}) == 2
     assert count_tokens("x", tokenizer_id="unknown", config={}) is None
+
+
+def test_structured_values_are_counted_as_their_compact_json_and_chat_only_for_langfuses_chat_models():
+    """As Langfuse counts them: JSON.stringify's text (no spaces), and OpenAI's chat formula only
+    for the tokenizer models it lists; another model's messages are their JSON text."""
+    value = {"question": "What is the capital of France?", "context": {"k": [1, 2, 3], "a": "b"}}
+    compact = '{"question":"What is the capital of France?","context":{"k":[1,2,3],"a":"b"}}'
+    for config in ({"tokenizerModel": "gpt-4o"}, None):
+        tokenizer = "openai" if config else "claude"
+        assert count_tokens(value, tokenizer_id=tokenizer, config=config) == count_tokens(
+            compact, tokenizer_id=tokenizer, config=config
+        )
+    messages = [{"role": "user", "content": "hello world"}]
+    chat = {"tokenizerModel": "gpt-4o", "tokensPerMessage": 3, "tokensPerName": 1}
+    assert count_tokens(messages, tokenizer_id="openai", config=chat) == 3 + 3 + 1 + 2  # primer, message, role, text
+    plain = count_tokens(json.dumps(messages, separators=(",", ":")), tokenizer_id="openai", config=chat)
+    assert count_tokens(messages, tokenizer_id="openai", config={**chat, "tokenizerModel": "gpt-4o-mini"}) == plain
 
 
 def test_claude_tokenizer_counts_like_anthropics_package():
