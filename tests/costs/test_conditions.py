@@ -27,6 +27,10 @@ REGION = {"source": "metadata", "key": "region", "values": ["eu", 1]}
         ([PRIORITY], {}, {}, {"service_tier": "priority"}, False),  # the model parameters, not metadata
         ([REGION], {}, {}, {"region": "1"}, True),  # compared as text
         ([REGION], {}, {}, None, False),
+        # As JavaScript writes values: a boolean true is "true", a float 1.0 is "1".
+        ([dict(REGION, values=["true"])], {}, {}, {"region": True}, True),
+        ([dict(REGION, values=[True])], {}, {}, {"region": "true"}, True),
+        ([REGION], {}, {}, {"region": 1.0}, True),
         ([LONG_INPUT, PRIORITY], {"input": 300000}, {"service_tier": "fast"}, {}, True),  # every one must hold
         ([LONG_INPUT, PRIORITY], {"input": 300000}, {"service_tier": "slow"}, {}, False),
         ([LONG_INPUT, PRIORITY], {"input": 3}, {"service_tier": "fast"}, {}, False),
