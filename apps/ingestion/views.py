@@ -253,6 +253,10 @@ class LegacyObjectView(WritePathView):
             return _invalid("expected a JSON object")
         payload = dict(payload)
         payload["id"] = payload.pop(id_field, None) or payload.get("id")
+        if self.resource == "generations":  # the SDKs of this route named them prompt and completion
+            for old, new in (("prompt", "input"), ("completion", "output")):
+                if old in payload:
+                    payload[new] = payload.pop(old)
         return ingest_one(self.access, event_type, payload)
 
 

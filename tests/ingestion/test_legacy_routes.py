@@ -59,6 +59,17 @@ def test_span_created_then_patched_by_span_id_is_one_merged_span(tenant, api_cli
     assert (trace.name, trace.observation_count) == ("legacy", 1)
 
 
+def test_generation_route_takes_prompt_and_completion_as_input_and_output(tenant, api_client):
+    """The SDKs of /generations sent the prompt and completion under those names (as Langfuse maps them)."""
+    prompt = [{"role": "user", "content": "hi"}]
+    body = {"id": "lg", "traceId": "lt", "model": "gpt-4o", "prompt": prompt, "usage": {"input": 3}}
+    assert _send(api_client, tenant, "post", "generations", body).status_code == 200
+    patch = {"generationId": "lg", "completion": "hello", "usage": {"input": 3, "output": 1}}
+    assert _send(api_client, tenant, "patch", "generations", patch).status_code == 200
+    generation = _stored(tenant, "lg")
+    assert (generation.type, generation.input, generation.output) == ("GENERATION", prompt, "hello")
+
+
 def test_event_route_stores_an_event_observation(tenant, api_client):
     body = {
         "id": "le",
