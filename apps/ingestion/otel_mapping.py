@@ -25,7 +25,7 @@ from apps.costs.usage import cost_details_from, usage_details_from
 from apps.ingestion.events import MAX_DEPTH, OBSERVATION_TYPES, PLAIN_OBSERVATION_TYPES, EntityEvent, too_deep
 from apps.ingestion.normalize import aware, environment, order_key, valid_id
 from apps.ingestion.otel_decode import OtelSpan
-from apps.ingestion.otel_tools import move_tools
+from apps.ingestion.tool_definitions import move_tools
 
 logger = logging.getLogger("langops.ingestion")
 

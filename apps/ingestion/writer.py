@@ -36,6 +36,7 @@ from apps.ingestion.events import EntityEvent
 from apps.ingestion.merge import FIELDS, FIRST, apply_event, apply_first_event, pack_state, unpack_state, without_losers
 from apps.ingestion.normalize import is_update, order_key
 from apps.ingestion.tasks import enrich_observations
+from apps.ingestion.tool_definitions import move_tools
 from apps.scores.models import Score
 from apps.traces.models import Observation, Session, Trace
 
@@ -78,6 +79,10 @@ def _finish_row(kind: str, row: dict[str, Any], now: datetime, context: dict[str
     project's price list), clamps, required defaults."""
     row["updated_at"] = now
     if kind == "observation":
+        metadata = row["metadata"]
+        if isinstance(metadata, dict) and ("tools" in metadata or "attributes" in metadata):
+            # As Langfuse: tool definitions in the metadata join the input (OTLP spans' did already).
+            row["input"], row["metadata"] = move_tools(row["input"], metadata)
         price_row(row, context["matcher"])
         if row["start_time"] is None:
             row["start_time"] = now

@@ -110,3 +110,19 @@ def test_span_and_event_bodies_carry_no_generation_fields(event_type, tenant, ap
     assert (stored.provided_usage_details, stored.provided_cost_details, stored.total_cost) == ({}, {}, None)
     assert stored.input == "in"
     assert Observation.objects.get(project_id=tenant.project.id, id="o2").model == "gpt-4o"
+
+
+def test_tool_definitions_in_a_generations_metadata_join_its_input(tenant, api_client):
+    """As Langfuse merges an observation: `metadata.tools` moves into the input, also when the
+    input and the tools come in different events."""
+    tools = [{"type": "function", "function": {"name": "weather", "parameters": {}}}]
+    messages = [{"role": "user", "content": "weather in Tokyo?"}]
+    events = [
+        event("generation-create", {"id": "g1", "traceId": "t1", "metadata": {"tools": tools, "team": "web"}}),
+        event("generation-update", {"id": "g1", "input": messages}, at=1),
+    ]
+    result = _post(tenant, api_client, events)
+    assert result["errors"] == []
+    stored = Observation.objects.get(project_id=tenant.project.id, id="g1")
+    assert stored.input == {"messages": messages, "tools": tools}
+    assert stored.metadata == {"team": "web"}

@@ -1,4 +1,5 @@
-"""Tool definitions that a span carries beside its input, moved into the input as Langfuse does.
+"""Tool definitions that an observation carries beside its input, moved into the input as Langfuse
+does: when an OTLP span is mapped, and when an observation row is merged (batch events).
 
 Frameworks put the tools an LLM call could use in attributes of their own: the Vercel AI SDK in
 `ai.prompt.tools`, the OpenTelemetry GenAI conventions in `gen_ai.tool.definitions`, Pydantic AI
@@ -73,6 +74,16 @@ def _deduplicated(tools: list[Any]) -> list[Any]:
     return kept
 
 
+def _names_tools(attributes: dict[str, Any]) -> bool:
+    """Whether any attribute is one that holds tool definitions (checked before anything is copied)."""
+    return (
+        "ai.prompt.tools" in attributes
+        or "gen_ai.tool.definitions" in attributes
+        or "model_request_parameters" in attributes
+        or any(key.startswith("llm.tools.") for key in attributes)
+    )
+
+
 def _collect(metadata: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
     """The tools found in the metadata, and the metadata without them (a new dict)."""
     tools: list[Any] = []
@@ -139,7 +150,8 @@ def _with_tools(value: Any, tools: list[Any]) -> tuple[bool, Any]:
 def move_tools(value_in: Any, metadata: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The input with the tool definitions found in the metadata, and the metadata without them;
     both unchanged when there are none or the input cannot hold them."""
-    if "tools" not in metadata and "attributes" not in metadata:
+    attributes = metadata.get("attributes")
+    if "tools" not in metadata and not (isinstance(attributes, dict) and _names_tools(attributes)):
         return value_in, metadata
     tools, cleaned = _collect(metadata)
     if not tools:
