@@ -332,6 +332,13 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+def _blank_as_absent(body: Any, *names: str) -> Any:
+    """The body with these fields absent where they are empty text: clients send "" for "none"
+    (Langfuse reads them by truthiness), and the event would otherwise be refused and lost."""
+    blank = {name: None for name in names if getattr(body, name) == ""}
+    return msgspec.structs.replace(body, **blank) if blank else body
+
+
 def decode_event(raw: Any, *, scores_only: bool) -> tuple[str, EntityEvent | None]:
     """Validate one raw event. Returns (envelope id, entity event or None for sdk-log).
 
@@ -352,12 +359,15 @@ def decode_event(raw: Any, *, scores_only: bool) -> tuple[str, EntityEvent | Non
     if envelope.type == "trace-create":
         return envelope.id, _trace_event(envelope, _convert(envelope.body, TraceBody))
     if envelope.type == "score-create":
-        return envelope.id, _score_event(envelope, _convert(envelope.body, ScoreBody))
+        body = _blank_as_absent(
+            _convert(envelope.body, ScoreBody), "traceId", "observationId", "sessionId", "datasetRunId"
+        )
+        return envelope.id, _score_event(envelope, body)
     observation = _observation_type(envelope.type, envelope.body)
     if observation is None:
         raise EventError(400, "Invalid request data", f"unsupported event type {envelope.type!r}")
     obs_type, update = observation
-    body = _convert(envelope.body, ObservationBody)
+    body = _blank_as_absent(_convert(envelope.body, ObservationBody), "parentObservationId", "promptName")
     if envelope.type in _PLAIN_EVENT_TYPES:  # its schema's fields only (legacy observation-* events keep all)
         body = msgspec.structs.replace(body, **_GENERATION_ONLY)
     return envelope.id, _observation_event(envelope, body, obs_type, update)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.scores.models import Score
 from apps.traces.models import Observation
 from tests.ingestion.helpers import event, post_batch
 
@@ -126,3 +127,18 @@ def test_tool_definitions_in_a_generations_metadata_join_its_input(tenant, api_c
     stored = Observation.objects.get(project_id=tenant.project.id, id="g1")
     assert stored.input == {"messages": messages, "tools": tools}
     assert stored.metadata == {"team": "web"}
+
+
+def test_empty_ids_and_prompt_names_mean_none(tenant, api_client):
+    """Clients send "" for "none": a generation with an empty parent and prompt name, and a score
+    with an empty trace id beside its session id, are stored, not refused."""
+    events = [
+        event("generation-create", {"id": "g2", "traceId": "t2", "parentObservationId": "", "promptName": ""}),
+        event("score-create", {"id": "s2", "name": "quality", "value": 1, "traceId": "", "sessionId": "sess"}),
+    ]
+    result = _post(tenant, api_client, events)
+    assert result["errors"] == [] and len(result["successes"]) == 2
+    stored = Observation.objects.get(project_id=tenant.project.id, id="g2")
+    assert (stored.parent_observation_id, stored.prompt_name) == (None, None)
+    score = Score.objects.get(project_id=tenant.project.id, id="s2")
+    assert (score.trace_id, score.session_id) == (None, "sess")
