@@ -253,6 +253,9 @@ class LegacyObjectView(WritePathView):
             return _invalid("expected a JSON object")
         payload = dict(payload)
         payload["id"] = payload.pop(id_field, None) or payload.get("id")
+        if request.method.upper() == "PATCH" and not payload["id"]:  # an update names what it updates
+            self.rejected(request, f"Invalid request data: {id_field} is required", payload)
+            return _invalid(f"{id_field} is required")
         if self.resource == "generations":  # the SDKs of this route named them prompt and completion
             for old, new in (("prompt", "input"), ("completion", "output")):
                 if old in payload:

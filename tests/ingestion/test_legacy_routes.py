@@ -122,6 +122,8 @@ def test_a_body_without_an_id_gets_one_and_answers_it(tenant, api_client):
         ("post", "spans", [{"id": "ls"}], 400),
         ("post", "spans", {"id": "ls", "traceId": "lt", "level": "LOUD"}, 400),
         ("post", "events", {"id": "le", "traceId": "lt", "startTime": "yesterday"}, 400),
+        ("patch", "spans", {"traceId": "lt", "output": "x"}, 400),  # an update without the id it updates
+        ("patch", "generations", {"completion": "x"}, 400),
     ],
 )
 def test_unsupported_method_or_invalid_body_is_refused_and_stores_nothing(
