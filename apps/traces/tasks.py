@@ -39,12 +39,16 @@ def index_pending() -> int:
     table = Trace._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement for the batch: a quarter less database CPU per trace than one each.
+            # One statement for the batch: a quarter less database CPU per trace than one each. Each
+            # row is found by its primary key (a LIMITed lateral sub-select is never flattened), then
+            # by its ctid: joined directly, the planner may probe the pending index by updated_at,
+            # which a whole write's traces share, and read hundreds of rows per trace.
             cursor.execute(
                 f"UPDATE {table} AS t SET search_document = to_tsvector('simple'::regconfig, v.doc), "
                 "search_pending = false "
                 "FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[]) AS v(doc, project_id, id, updated) "
-                "WHERE t.project_id = v.project_id AND t.id = v.id AND t.updated_at = v.updated AND t.search_pending",
+                f"CROSS JOIN LATERAL (SELECT ctid FROM {table} WHERE project_id = v.project_id AND id = v.id LIMIT 1) AS s "
+                "WHERE t.ctid = s.ctid AND t.updated_at = v.updated AND t.search_pending",
                 [list(column) for column in zip(*updates, strict=True)],
             )
         else:
