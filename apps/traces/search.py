@@ -83,8 +83,17 @@ def _strings(value: Any, budget: list[int], keys: bool) -> Iterator[str]:
             yield from _strings(item, budget, keys)
 
 
+# Metadata that says where an OpenTelemetry trace came from (its resource and instrumentation
+# scope), the same for every trace of a service: not searched, or "python" or "scope" would find
+# them all.
+_ORIGIN_METADATA = ("resourceAttributes", "scope")
+
+
 def document(*, name: str | None, input: Any, output: Any, metadata: Any) -> str:
-    """The searchable text of a trace: its name, the strings of input and output, metadata keys and values."""
+    """The searchable text of a trace: its name, the strings of input and output, metadata keys
+    and values (but for where an OpenTelemetry trace came from)."""
+    if isinstance(metadata, dict) and any(key in metadata for key in _ORIGIN_METADATA):
+        metadata = {k: v for k, v in metadata.items() if k not in _ORIGIN_METADATA}
     budget = [MAX_SOURCE_CHARS]
     parts = list(_strings(name, budget, keys=False))
     for value, keys in ((input, False), (output, False), (metadata, True)):

@@ -31,6 +31,13 @@ def test_document_takes_strings_of_input_output_and_metadata_within_a_budget():
         metadata={"region": "tokyo", "n": 3, "flag": True},
     )
     assert doc.split() == ["chat", "user", "天気", "気は", "は", "?", "sunny", "region", "tokyo", "n", "3", "flag"]
+    # Where an OpenTelemetry trace came from is the same for a whole service: not searched.
+    origin = {"resourceAttributes": {"telemetry.sdk.language": "python"}, "scope": {"name": "langfuse-sdk"}}
+    assert search.document(name="chat", input=None, output=None, metadata={**origin, "team": "web"}).split() == [
+        "chat",
+        "team",
+        "web",
+    ]
     long = search.document(name=None, input="x" * 10_000, output="lost", metadata={})
     assert "lost" not in long and len(long) <= search.MAX_SOURCE_CHARS + 2
 
