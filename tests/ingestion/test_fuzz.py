@@ -220,7 +220,8 @@ def test_nesting_limit_counts_every_level_down_to_the_leaf(tenant, api_client):
 
 
 def _known_attribute_keys() -> list[str]:
-    from apps.ingestion.otel_mapping import _LOOKUPS_BY_KEY
+    import apps.ingestion.otel_mapping  # noqa: F401 - its lookups, and those of otel_usage, register on import
+    from apps.ingestion.otel_attributes import _LOOKUPS_BY_KEY
 
     extra = ["gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "llm.token_count.total"]
     extra += ["gen_ai.request.temperature", "langfuse.trace.metadata.k", "langfuse.observation.metadata.k"]
