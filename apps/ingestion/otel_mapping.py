@@ -601,14 +601,20 @@ def _trace_metadata(attrs: Attributes) -> dict[str, Any]:
 
 def _shared_trace_metadata(attrs: Attributes, own: dict[str, Any]) -> dict[str, Any]:
     """The trace's metadata as Langfuse reads it for a trace: its own keys (`own`), else the
-    shared `langfuse.metadata` object, with the shared flattened keys (`langfuse.metadata.*`, the
-    Vercel AI SDK's telemetry metadata) as well."""
+    shared `langfuse.metadata` object, with the shared flattened keys as well."""
     shared = {} if attrs.values.get(_TRACE_METADATA.keys[0]) else json_object(attrs.get(_SHARED_METADATA))
     shared.update(own)
-    shared.update(attrs.prefixed("langfuse.metadata."))
-    if telemetry := attrs.prefixed("ai.telemetry.metadata."):
-        shared.update((k, v) for k, v in telemetry.items() if k not in _AI_TELEMETRY_READ)
+    shared.update(_flattened_shared_metadata(attrs))
     return shared
+
+
+def _flattened_shared_metadata(attrs: Attributes) -> dict[str, Any]:
+    """`langfuse.metadata.*` and the Vercel AI SDK's telemetry metadata (but the keys read as trace
+    fields or the prompt link), which observations and traces both show."""
+    metadata = attrs.prefixed("langfuse.metadata.")
+    if telemetry := attrs.prefixed("ai.telemetry.metadata."):
+        metadata.update((k, v) for k, v in telemetry.items() if k not in _AI_TELEMETRY_READ)
+    return metadata
 
 
 _RESOURCE_METADATA_PREFIXES = ("langfuse.trace.metadata", "langfuse.metadata", "ai.telemetry.metadata.")
@@ -636,9 +642,7 @@ def _observation_metadata(attrs: Attributes) -> dict[str, Any]:
     value = attrs.get(_OBSERVATION_METADATA) or attrs.get(_SHARED_METADATA)
     metadata = json_object(value) if value is not None else {}  # (an empty kvlist's dict is used as it is)
     metadata.update(attrs.prefixed("langfuse.observation.metadata."))
-    metadata.update(attrs.prefixed("langfuse.metadata."))
-    if telemetry := attrs.prefixed("ai.telemetry.metadata."):
-        metadata.update((k, v) for k, v in telemetry.items() if k not in _AI_TELEMETRY_READ)
+    metadata.update(_flattened_shared_metadata(attrs))
     return metadata
 
 

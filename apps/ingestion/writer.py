@@ -79,10 +79,9 @@ def _finish_row(kind: str, row: dict[str, Any], now: datetime, context: dict[str
     project's price list), clamps, required defaults."""
     row["updated_at"] = now
     if kind == "observation":
-        metadata = row["metadata"]
-        if isinstance(metadata, dict) and ("tools" in metadata or "attributes" in metadata):
+        if isinstance(row["metadata"], dict):
             # As Langfuse: tool definitions in the metadata join the input (OTLP spans' did already).
-            row["input"], row["metadata"] = move_tools(row["input"], metadata)
+            row["input"], row["metadata"] = move_tools(row["input"], row["metadata"])
         price_row(row, context["matcher"])
         if row["start_time"] is None:
             row["start_time"] = now
