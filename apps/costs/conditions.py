@@ -5,6 +5,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from apps.core.javascript import js_string
+
 Predicate = Callable[[dict[str, int], dict, dict], bool]
 
 _OPERATORS = {
@@ -39,24 +41,15 @@ def _usage_condition(condition: dict[str, Any]) -> Predicate:
     return holds
 
 
-def _text(value: Any) -> str:
-    """A value as JavaScript's String() writes it, as Langfuse compares them: true, 1 (for 1.0)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _value_condition(condition: dict[str, Any]) -> Predicate:
     """A model parameter (or else a metadata key) whose value, as text, is one of the values."""
     from_parameters = condition.get("source") == "model_parameters"
     key = condition.get("key")
-    allowed = {_text(v) for v in condition.get("values") or []}
+    allowed = {js_string(v) for v in condition.get("values") or []}
 
     def holds(usage: dict[str, int], model_parameters: dict, metadata: dict) -> bool:
         value = ((model_parameters if from_parameters else metadata) or {}).get(key)
-        return value is not None and _text(value) in allowed
+        return value is not None and js_string(value) in allowed
 
     return holds
 

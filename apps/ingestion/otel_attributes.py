@@ -314,12 +314,3 @@ _GENKIT_INPUT = Keys("genkit:input")
 _GENKIT_OUTPUT = Keys("genkit:output")
 _VERTEX_ADK = "gcp.vertex.agent"
 _VERTEX_RESPONSE = "gcp.vertex.agent.llm_response"
-
-
-def js_text(value: Any) -> str:
-    """A value as JavaScript's String() writes it (a list joined with commas), as Langfuse keeps it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(js_text(item) for item in value)
-    return str(value)

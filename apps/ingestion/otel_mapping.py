@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
+from apps.core.javascript import js_string
 from apps.ingestion.events import OBSERVATION_TYPES, PLAIN_OBSERVATION_TYPES, EntityEvent
 from apps.ingestion.normalize import aware, environment, order_key, valid_id
 from apps.ingestion.otel_attributes import (
@@ -30,7 +31,6 @@ from apps.ingestion.otel_attributes import (
     _TOOL_KEYS,
     Attributes,
     Keys,
-    js_text,
     json_document,
     json_object,
     parse_json,
@@ -425,14 +425,14 @@ def _with_system(messages: Any, system: Any) -> Any:
     if isinstance(parsed, list):
         content = "\n".join(_part_text(part) for part in parsed)
     else:
-        content = parsed if isinstance(parsed, str) else js_text(parsed)
+        content = parsed if isinstance(parsed, str) else js_string(parsed)
     return [{"role": "system", "content": content}, *messages]
 
 
 def _part_text(part: Any) -> str:
     if isinstance(part, dict) and part.get("content"):
-        return part["content"] if isinstance(part["content"], str) else js_text(part["content"])
-    return part if isinstance(part, str) else js_text(part)
+        return part["content"] if isinstance(part["content"], str) else js_string(part["content"])
+    return part if isinstance(part, str) else js_string(part)
 
 
 # The inputs that system instructions are prepended to, as Langfuse does: GenAI messages, and

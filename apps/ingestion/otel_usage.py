@@ -6,6 +6,7 @@ then the generic `gen_ai.usage.*` and `llm.token_count.*` counts (langfuse-api.m
 import json
 from typing import Any
 
+from apps.core.javascript import js_string
 from apps.costs.usage import cost_details_from, usage_details_from
 from apps.ingestion.otel_attributes import (
     _GENKIT,
@@ -15,7 +16,6 @@ from apps.ingestion.otel_attributes import (
     _VERTEX_RESPONSE,
     Attributes,
     Keys,
-    js_text,
     json_object,
     parse_json,
 )
@@ -265,7 +265,7 @@ def span_model_parameters(attrs: Attributes, scope_name: str) -> dict[str, Any] 
     explicit = _parameters_object(attrs, _MODEL_PARAMETERS)
     if scope_name == "ai":  # as text, a list joined with commas (as JavaScript prints them)
         found = ((name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS)
-        parameters = {name: js_text(value) for name, value in found if value is not None}
+        parameters = {name: js_string(value) for name, value in found if value is not None}
         if (tier := _vercel_service_tier(attrs)) is not None:
             parameters["service_tier"] = tier  # pricing tiers read it (e.g. OpenAI's priority processing)
         return {**parameters, **(explicit or {})} or None
@@ -297,7 +297,7 @@ def _vercel_service_tier(attrs: Attributes) -> str | None:
     if isinstance(openai, dict) and isinstance(openai.get("serviceTier"), str):
         return openai["serviceTier"]
     requested = attrs.get(_SERVICE_TIER)
-    return js_text(requested) if requested is not None else None
+    return js_string(requested) if requested is not None else None
 
 
 _SERVICE_TIER = Keys("gen_ai.request.service_tier")
