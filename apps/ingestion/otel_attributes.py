@@ -16,7 +16,7 @@ import msgspec
 from apps.ingestion.events import MAX_DEPTH, too_deep
 from apps.ingestion.otel_decode import OtelSpan
 
-_MODEL_KEYS = (
+MODEL_KEYS = (
     "langfuse.observation.model.name",
     "gen_ai.response.model",
     "ai.model.id",
@@ -30,29 +30,29 @@ _MODEL_KEYS = (
 # The model keys that make a span without a declared type a generation (langfuse-api.md 4.5, rule
 # 10): all but `ai.model.id`, which the Vercel AI SDK also puts on its outer spans (their
 # `doGenerate`/`doStream` children are the generations), and `llm.response.model`.
-_GENERATION_MODEL_KEYS = tuple(key for key in _MODEL_KEYS if key not in ("ai.model.id", "llm.response.model"))
+GENERATION_MODEL_KEYS = tuple(key for key in MODEL_KEYS if key not in ("ai.model.id", "llm.response.model"))
 
 
-_TOOL_KEYS = ("gen_ai.tool.name", "gen_ai.tool.call.id")
+TOOL_KEYS = ("gen_ai.tool.name", "gen_ai.tool.call.id")
 
 
 # The compatibility keys of user, session and tags: metadata keys that older SDK integrations
 # (LangChain callbacks, Vercel AI telemetry) used for them.
-_COMPAT_USER_KEYS = (
+COMPAT_USER_KEYS = (
     "langfuse.observation.metadata.langfuse_user_id",
     "langfuse.trace.metadata.langfuse_user_id",
     "ai.telemetry.metadata.userId",
 )
 
 
-_COMPAT_SESSION_KEYS = (
+COMPAT_SESSION_KEYS = (
     "langfuse.observation.metadata.langfuse_session_id",
     "langfuse.trace.metadata.langfuse_session_id",
     "ai.telemetry.metadata.sessionId",
 )
 
 
-_COMPAT_TAG_KEYS = (
+COMPAT_TAG_KEYS = (
     "langfuse.observation.metadata.langfuse_tags",
     "langfuse.trace.metadata.langfuse_tags",
     "ai.telemetry.metadata.tags",
@@ -70,9 +70,9 @@ _TRACE_LEVEL_KEYS = (
     "langfuse.user.id",
     "langfuse.session.id",
     "tag.tags",
-    *_COMPAT_USER_KEYS,
-    *_COMPAT_SESSION_KEYS,
-    *_COMPAT_TAG_KEYS,
+    *COMPAT_USER_KEYS,
+    *COMPAT_SESSION_KEYS,
+    *COMPAT_TAG_KEYS,
 )
 
 
@@ -152,9 +152,9 @@ def _build_plan(keys: tuple[str, ...]) -> _Plan:
         elif key.startswith(_FLATTENED_STARTS) and (match := _FLATTENED.match(key)):
             family = _MESSAGE_FAMILY[match.group(1)]
             flattened.setdefault(family, []).append((key, match.group(4), match.group(5)))
-    if any(key in key_set for key in _TOOL_KEYS):
+    if any(key in key_set for key in TOOL_KEYS):
         fallback_type = "TOOL"
-    elif any(key in key_set for key in _GENERATION_MODEL_KEYS):
+    elif any(key in key_set for key in GENERATION_MODEL_KEYS):
         fallback_type = "GENERATION"
     else:
         fallback_type = "SPAN"
@@ -309,8 +309,8 @@ def json_object(value: Any) -> dict[str, Any]:
 
 
 # Instrumentation scopes and keys that more than one part of the mapping reads.
-_GENKIT = "genkit-tracer"
-_GENKIT_INPUT = Keys("genkit:input")
-_GENKIT_OUTPUT = Keys("genkit:output")
-_VERTEX_ADK = "gcp.vertex.agent"
-_VERTEX_RESPONSE = "gcp.vertex.agent.llm_response"
+GENKIT_SCOPE = "genkit-tracer"
+GENKIT_INPUT = Keys("genkit:input")
+GENKIT_OUTPUT = Keys("genkit:output")
+VERTEX_ADK_SCOPE = "gcp.vertex.agent"
+VERTEX_RESPONSE = "gcp.vertex.agent.llm_response"

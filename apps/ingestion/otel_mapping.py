@@ -20,15 +20,15 @@ from apps.core.javascript import js_string
 from apps.ingestion.events import OBSERVATION_TYPES, PLAIN_OBSERVATION_TYPES, EntityEvent
 from apps.ingestion.normalize import aware, environment, order_key, valid_id
 from apps.ingestion.otel_attributes import (
-    _COMPAT_SESSION_KEYS,
-    _COMPAT_TAG_KEYS,
-    _COMPAT_USER_KEYS,
-    _GENERATION_MODEL_KEYS,
-    _GENKIT,
-    _GENKIT_INPUT,
-    _GENKIT_OUTPUT,
-    _MODEL_KEYS,
-    _TOOL_KEYS,
+    COMPAT_SESSION_KEYS,
+    COMPAT_TAG_KEYS,
+    COMPAT_USER_KEYS,
+    GENERATION_MODEL_KEYS,
+    GENKIT_INPUT,
+    GENKIT_OUTPUT,
+    GENKIT_SCOPE,
+    MODEL_KEYS,
+    TOOL_KEYS,
     Attributes,
     Keys,
     json_document,
@@ -37,9 +37,9 @@ from apps.ingestion.otel_attributes import (
 )
 from apps.ingestion.otel_decode import OtelSpan
 from apps.ingestion.otel_usage import (
-    _COST_DETAILS,
-    _MODEL_PARAMETERS,
-    _USAGE_DETAILS,
+    COST_DETAILS,
+    MODEL_PARAMETERS,
+    USAGE_DETAILS,
     span_cost,
     span_model_parameters,
     span_usage,
@@ -181,9 +181,9 @@ _PROMPT_VERSION = Keys("langfuse.observation.prompt.version", "langfuse.prompt.v
 _TELEMETRY_PROMPT = Keys("ai.telemetry.metadata.langfusePrompt")
 _AS_ROOT = Keys("langfuse.internal.as_root")
 _IS_APP_ROOT = Keys("langfuse.internal.is_app_root")
-_USER_ID = Keys("langfuse.user.id", "user.id", *_COMPAT_USER_KEYS)
-_SESSION_ID = Keys("langfuse.session.id", "session.id", "gen_ai.conversation.id", *_COMPAT_SESSION_KEYS)
-_TAGS = Keys("langfuse.trace.tags", "langfuse.tags", *_COMPAT_TAG_KEYS, "tag.tags")
+_USER_ID = Keys("langfuse.user.id", "user.id", *COMPAT_USER_KEYS)
+_SESSION_ID = Keys("langfuse.session.id", "session.id", "gen_ai.conversation.id", *COMPAT_SESSION_KEYS)
+_TAGS = Keys("langfuse.trace.tags", "langfuse.tags", *COMPAT_TAG_KEYS, "tag.tags")
 _PUBLIC = Keys("langfuse.trace.public", "langfuse.public")
 _RELEASE = Keys("langfuse.release")
 _VERSION = Keys("langfuse.version")  # else the resource's service.version
@@ -193,7 +193,7 @@ _TRACE_OUTPUT = Keys("langfuse.trace.output")
 _TRACE_METADATA = Keys("langfuse.trace.metadata")
 _OBSERVATION_METADATA = Keys("langfuse.observation.metadata")
 _SHARED_METADATA = Keys("langfuse.metadata")
-_MODEL = Keys(*_MODEL_KEYS)
+_MODEL = Keys(*MODEL_KEYS)
 _COMPLETION_START = Keys("langfuse.observation.completion_start_time")
 _MS_TO_FIRST_CHUNK = Keys("ai.response.msToFirstChunk", "ai.stream.msToFirstChunk")
 _LEVEL = Keys("langfuse.observation.level")
@@ -220,7 +220,7 @@ def _observation_type(span: OtelSpan, attrs: Attributes) -> str:
         return found
     # Which of the tool and model keys the span has (its plan), then whether their values say anything.
     fallback = attrs.plan.fallback_type
-    if fallback == "TOOL" and _any_meaningful(values, _TOOL_KEYS):
+    if fallback == "TOOL" and _any_meaningful(values, TOOL_KEYS):
         return "TOOL"
     if _any_meaningful(values, _FLUE_TOOL_KEYS):
         return "TOOL"
@@ -228,7 +228,7 @@ def _observation_type(span: OtelSpan, attrs: Attributes) -> str:
         return "AGENT"  # a Flue task: a delegated sub-agent run
     if span.scope_name == _LIVEKIT and (found := _LIVEKIT_SPANS.get(span.name)):
         return found
-    if fallback != "SPAN" and _any_meaningful(values, _GENERATION_MODEL_KEYS):
+    if fallback != "SPAN" and _any_meaningful(values, GENERATION_MODEL_KEYS):
         return "GENERATION"
     return "SPAN"
 
@@ -269,10 +269,10 @@ _GENERATION_ONLY_KEYS = frozenset(
     lookup.keys[0]  # Langfuse's own key of each
     for lookup in (
         _MODEL,
-        _COST_DETAILS,
-        _USAGE_DETAILS,
+        COST_DETAILS,
+        USAGE_DETAILS,
         _COMPLETION_START,
-        _MODEL_PARAMETERS,
+        MODEL_PARAMETERS,
         _PROMPT_NAME,
         _PROMPT_VERSION,
     )
@@ -443,13 +443,13 @@ _SYSTEM_TAKERS = {"gen_ai.input.messages": None, "pydantic_ai.all_messages": "py
 def _scoped_io(span: OtelSpan, attrs: Attributes) -> tuple[Any, Any] | None:
     """Input and output of Genkit's and Flue's spans, from their own keys (after Langfuse's own);
     None for a span of another scope, or of Flue's without either."""
-    if span.scope_name not in (_GENKIT, _FLUE):
+    if span.scope_name not in (GENKIT_SCOPE, _FLUE):
         return None
     value_in, value_out = attrs.get(_LANGFUSE_INPUT), attrs.get(_LANGFUSE_OUTPUT)
     if value_in is not None or value_out is not None:
         return json_document(value_in), json_document(value_out)
-    if span.scope_name == _GENKIT:  # a model call's messages and answer; any other span's whole values
-        value_in, value_out = parse_json(attrs.get(_GENKIT_INPUT)), parse_json(attrs.get(_GENKIT_OUTPUT))
+    if span.scope_name == GENKIT_SCOPE:  # a model call's messages and answer; any other span's whole values
+        value_in, value_out = parse_json(attrs.get(GENKIT_INPUT)), parse_json(attrs.get(GENKIT_OUTPUT))
         if isinstance(value_in, dict) and value_in.get("messages") is not None:
             value_in = value_in["messages"]
         if isinstance(value_out, dict) and value_out.get("message") is not None:

@@ -9,35 +9,35 @@ from typing import Any
 from apps.core.javascript import js_string
 from apps.costs.usage import cost_details_from, usage_details_from
 from apps.ingestion.otel_attributes import (
-    _GENKIT,
-    _GENKIT_INPUT,
-    _GENKIT_OUTPUT,
-    _VERTEX_ADK,
-    _VERTEX_RESPONSE,
+    GENKIT_INPUT,
+    GENKIT_OUTPUT,
+    GENKIT_SCOPE,
+    VERTEX_ADK_SCOPE,
+    VERTEX_RESPONSE,
     Attributes,
     Keys,
     json_object,
     parse_json,
 )
 
-_USAGE_DETAILS = Keys("langfuse.observation.usage_details")
-_COST_DETAILS = Keys("langfuse.observation.cost_details")
+USAGE_DETAILS = Keys("langfuse.observation.usage_details")
+COST_DETAILS = Keys("langfuse.observation.cost_details")
 _COST_TOTAL = Keys("gen_ai.usage.cost", "llm.cost.total")
 # Vercel AI SDK (scope "ai") usage beside its gen_ai.usage.* counts.
 _VERCEL_TOTAL = Keys("ai.usage.tokens", "ai.usage.totalTokens")
 _VERCEL_CACHED = Keys("ai.usage.cachedInputTokens")
 _VERCEL_REASONING = Keys("ai.usage.reasoningTokens")
 _VERCEL_PROVIDER_METADATA = "ai.response.providerMetadata"  # read, and still kept in the metadata
-_MODEL_PARAMETERS = Keys("langfuse.observation.model.parameters")
+MODEL_PARAMETERS = Keys("langfuse.observation.model.parameters")
 _INVOCATION_PARAMETERS = Keys("llm.invocation_parameters")  # OpenInference
 _MODEL_CONFIG = Keys("model_config")
 
 
 def span_usage(attrs: Attributes, scope_name: str) -> dict[str, int]:
-    explicit = attrs.get(_USAGE_DETAILS)
+    explicit = attrs.get(USAGE_DETAILS)
     if explicit is not None:
         return usage_details_from(json_object(explicit))
-    if scope_name == _GENKIT and (genkit := _genkit_usage(attrs)) is not None:
+    if scope_name == GENKIT_SCOPE and (genkit := _genkit_usage(attrs)) is not None:
         return genkit
     gen_ai = attrs.prefixed("gen_ai.usage.")
     if scope_name == "ai":
@@ -45,15 +45,15 @@ def span_usage(attrs: Attributes, scope_name: str) -> dict[str, int]:
     if scope_name == "pydantic-ai" and (pydantic := _pydantic_ai_usage(gen_ai)) is not None:
         return pydantic
     usage = _generic_usage({**gen_ai, **attrs.prefixed("llm.token_count.")})
-    if scope_name == _VERTEX_ADK and _VERTEX_RESPONSE in attrs.values and "input_cached_tokens" not in usage:
-        _add_vertex_cached_tokens(usage, attrs.values[_VERTEX_RESPONSE])
+    if scope_name == VERTEX_ADK_SCOPE and VERTEX_RESPONSE in attrs.values and "input_cached_tokens" not in usage:
+        _add_vertex_cached_tokens(usage, attrs.values[VERTEX_RESPONSE])
     return usage_details_from(usage)
 
 
 def _genkit_usage(attrs: Attributes) -> dict[str, int] | None:
     """A Genkit model call's counts, from the `usage` of its response (`genkit:output`): the
     output without its thinking tokens, which count apart. None when the response has none."""
-    counts = json_object(attrs.values.get(_GENKIT_OUTPUT.keys[0])).get("usage")
+    counts = json_object(attrs.values.get(GENKIT_OUTPUT.keys[0])).get("usage")
     if not isinstance(counts, dict):
         return None
     given = {name: _count(counts.get(key)) for name, key in _GENKIT_USAGE_KEYS}
@@ -237,7 +237,7 @@ def _first(raw: dict[str, Any], *keys: str) -> int | None:
 
 
 def span_cost(attrs: Attributes) -> dict[str, str]:
-    explicit = attrs.get(_COST_DETAILS)
+    explicit = attrs.get(COST_DETAILS)
     if explicit is not None:
         return cost_details_from(json_object(explicit))
     total = attrs.get(_COST_TOTAL)
@@ -262,7 +262,7 @@ def span_model_parameters(attrs: Attributes, scope_name: str) -> dict[str, Any] 
     (with Langfuse's on top), OpenInference's invocation parameters, `model_config`, and last
     every `gen_ai.request.*` and `llm.invocation_parameters.*` key but the model. A JSON object
     that does not parse gives way to the next source."""
-    explicit = _parameters_object(attrs, _MODEL_PARAMETERS)
+    explicit = _parameters_object(attrs, MODEL_PARAMETERS)
     if scope_name == "ai":  # as text, a list joined with commas (as JavaScript prints them)
         found = ((name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS)
         parameters = {name: js_string(value) for name, value in found if value is not None}
@@ -271,7 +271,7 @@ def span_model_parameters(attrs: Attributes, scope_name: str) -> dict[str, Any] 
         return {**parameters, **(explicit or {})} or None
     if explicit is not None:
         return explicit or None
-    if scope_name == _GENKIT and (config := _genkit_config(attrs)):
+    if scope_name == GENKIT_SCOPE and (config := _genkit_config(attrs)):
         return _parameter_values(config)
     for lookup in (_INVOCATION_PARAMETERS, _MODEL_CONFIG):
         if (found := _parameters_object(attrs, lookup)) is not None:
@@ -305,9 +305,9 @@ _SERVICE_TIER = Keys("gen_ai.request.service_tier")
 
 def _genkit_config(attrs: Attributes) -> dict[str, Any] | None:
     """A Genkit model call's settings: its request's `config`, else the one its response repeats."""
-    config = json_object(attrs.values.get(_GENKIT_INPUT.keys[0])).get("config")
+    config = json_object(attrs.values.get(GENKIT_INPUT.keys[0])).get("config")
     if not isinstance(config, dict):
-        request = json_object(attrs.values.get(_GENKIT_OUTPUT.keys[0])).get("request")
+        request = json_object(attrs.values.get(GENKIT_OUTPUT.keys[0])).get("request")
         config = request.get("config") if isinstance(request, dict) else None
     return config if isinstance(config, dict) else None
 
