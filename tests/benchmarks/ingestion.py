@@ -18,7 +18,10 @@ side of it, and the figures given are the medians over the rounds:
   (d) peak RSS (VmHWM) of the web processes and the worker;
   (e) for context, the background work the write leaves: the search indexer building the documents
       of the traces the rounds stored (as the worker's scheduled task does, in this process once
-      the web and worker are stopped), its rate and CPU per trace, and that CPU per OTLP span.
+      the web and worker are stopped), its rate and CPU per trace, and that CPU per OTLP span;
+  (f) for context, where an idle request's time goes: an empty export over HTTP (the fixed cost of
+      HTTP, routing and the API key), and a 100-span request's decoding, mapping and write timed
+      step by step in this process.
 """
 
 import argparse
@@ -277,6 +280,41 @@ def search_indexing(limit: int = 20_000) -> tuple[float, float, float, int]:
     return built / elapsed, python_used / built, postgres_used / built, built
 
 
+def empty_export_latency(port: int, auth: str, requests: int = 200) -> float:
+    """(f) p50 latency (s) of an OTLP export without spans: what every request pays before its spans."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    body = ExportTraceServiceRequest().SerializeToString()
+    send_all((port, "/api/public/otel/v1/traces", "application/x-protobuf", auth, [body] * 20))  # warm
+    return percentile(
+        send_all((port, "/api/public/otel/v1/traces", "application/x-protobuf", auth, [body] * requests)), 50
+    )
+
+
+def request_steps(project_id: str, bodies: list[bytes]) -> dict[str, float]:
+    """(f) p50 wall time (s) of each step of a 100-span OTLP request, one request after another, in
+    this process: protobuf decoding, mapping to events, and the write (durable on return)."""
+    from django.utils import timezone
+
+    from apps.ingestion.otel_decode import decode_protobuf
+    from apps.ingestion.otel_mapping import spans_to_events
+    from apps.ingestion.writer import write_events
+
+    steps: dict[str, list[float]] = {"decode": [], "mapping": [], "write": []}
+    for index, body in enumerate(bodies):
+        started = time.perf_counter()
+        spans = decode_protobuf(body)
+        decoded = time.perf_counter()
+        events, _rejected = spans_to_events(spans, received=timezone.now())
+        mapped = time.perf_counter()
+        write_events(project_id=project_id, events=events)
+        written = time.perf_counter()
+        if index >= 10:  # the first ones warm this process's caches and connection
+            for name, seconds in zip(steps, (decoded - started, mapped - decoded, written - mapped), strict=True):
+                steps[name].append(seconds)
+    return {name: percentile(values, 50) for name, values in steps.items()}
+
+
 def floor(rows: int, per_transaction: int = 1000) -> float:
     """(a) COPY + upsert of observation-shaped rows into a copy of the observations table."""
     import psycopg
@@ -413,6 +451,7 @@ def main() -> None:
     rng = random.Random(7)
     idle_requests = 40  # per round, one after the other
     extra = otlp_bodies(rng, (warm + idle_requests * options.rounds) * 100)  # warm-up, then the idle ones
+    in_process = otlp_bodies(rng, 110 * 100)  # (f)
     otlp = [otlp_bodies(rng, options.spans) for _ in range(options.rounds)]
     batch = [[batch_body(rng, 100) for _ in range(options.spans // 100)] for _ in range(options.rounds)]
     span_bytes = sum(map(len, otlp[0])) / options.spans
@@ -469,6 +508,7 @@ def main() -> None:
             for phase, bodies in ((otlp_phase, otlp[round_]), (batch_phase, batch[round_])):
                 phase.run(options.port, auth, bodies, options.clients, web.pid, project.id)
         floors.append(floor(options.spans))
+        empty_export = empty_export_latency(options.port, auth)
         web_rss = [peak_rss_mb(p) for p in [web.pid, *children(web.pid)]]
         worker_rss = [peak_rss_mb(p) for p in [worker.pid, *children(worker.pid)]]
     finally:
@@ -477,6 +517,7 @@ def main() -> None:
         web.wait()
         worker.wait()
     indexing = search_indexing()
+    steps = request_steps(project.id, in_process)
 
     round_floors = [(a + b) / 2 for a, b in zip(floors, floors[1:], strict=False)]
     otlp_ratios = [rate / f for rate, f in zip(otlp_phase.rates, round_floors, strict=True)]
@@ -537,6 +578,11 @@ def main() -> None:
         f"(e) search indexer, background, not in (b): {rate:,.0f} traces/s on one process ({built:,} traces); "
         f"CPU per trace: worker {python_cpu * 1e6:.0f} us, PostgreSQL {postgres_cpu * 1e6:.0f} us; "
         f"per 100 OTLP spans ({SPANS_PER_TRACE} per trace): {per_span:.1f} ms"
+    )
+    print(
+        f"(f) idle request steps, p50: an empty OTLP export over HTTP {empty_export * 1000:.1f} ms; "
+        f"a 100-span request in process: decode {steps['decode'] * 1000:.1f} ms, "
+        f"mapping {steps['mapping'] * 1000:.1f} ms, write {steps['write'] * 1000:.1f} ms"
     )
 
 
