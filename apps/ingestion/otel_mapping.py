@@ -711,7 +711,7 @@ def span_events(span: OtelSpan, *, received: datetime) -> list[EntityEvent]:
 
     # Fields built key by key rather than through events._present(): four times faster, same dict
     # (None means "not provided", so it is left out; the keys keep _present()'s order).
-    fields = {"trace_id": span.trace_id, "type": obs_type, "name": name}
+    fields: dict[str, Any] = {"trace_id": span.trace_id, "type": obs_type, "name": name}
     fields["start_time"], fields["end_time"] = span.start, span.end
     if span.parent_span_id is not None:
         fields["parent_observation_id"] = span.parent_span_id

@@ -196,8 +196,8 @@ def _vercel_usage(attrs: Attributes, gen_ai: dict[str, Any]) -> dict[str, int]:
         if usage.get(key) is None:
             usage[key] = _count(value)
     parts = {key: usage.get(key) or 0 for key in ("input_cache_creation_5m", "input_cache_creation_1h")}
-    if usage.get("input_cache_creation") is not None and any(parts.values()):
-        usage["input_cache_creation"] = max(usage["input_cache_creation"] - sum(parts.values()), 0)
+    if (creation := usage.get("input_cache_creation")) is not None and any(parts.values()):
+        usage["input_cache_creation"] = max(creation - sum(parts.values()), 0)
     cached = ("input_cached_tokens", "input_cache_creation", *parts, "input_cache_read")
     usage["input"] = max((usage["input"] or 0) - sum(usage.get(key) or 0 for key in cached), 0)
     usage["output"] = max((usage["output"] or 0) - (usage["output_reasoning_tokens"] or 0), 0)
@@ -264,8 +264,8 @@ def span_model_parameters(attrs: Attributes, scope_name: str) -> dict[str, Any] 
     that does not parse gives way to the next source."""
     explicit = _parameters_object(attrs, MODEL_PARAMETERS)
     if scope_name == "ai":  # as text, a list joined with commas (as JavaScript prints them)
-        found = ((name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS)
-        parameters = {name: js_string(value) for name, value in found if value is not None}
+        settings = ((name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS)
+        parameters = {name: js_string(value) for name, value in settings if value is not None}
         if (tier := _vercel_service_tier(attrs)) is not None:
             parameters["service_tier"] = tier  # pricing tiers read it (e.g. OpenAI's priority processing)
         return {**parameters, **(explicit or {})} or None
