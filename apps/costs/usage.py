@@ -94,14 +94,14 @@ def usage_details_from(details: Any) -> dict[str, int]:
         converted = _openai_shape(details, *shape)
         if converted is not None:
             return converted
-    return {str(k): v for k, v in ((k, _int(v)) for k, v in details.items()) if v is not None}
+    return {str(k): v for k, v in [(k, _int(v)) for k, v in details.items()] if v is not None}
 
 
 def cost_details_from(details: Any) -> dict[str, str]:
     """`costDetails` -> {key: decimal string}, dropping anything that is not a non-negative number."""
     if not isinstance(details, dict):
         return {}
-    return {str(k): str(v) for k, v in ((k, _number(v)) for k, v in details.items()) if v is not None}
+    return {str(k): str(v) for k, v in [(k, _number(v)) for k, v in details.items()] if v is not None}
 
 
 def legacy_usage(usage: Any) -> tuple[dict[str, int], dict[str, str], str | None]:

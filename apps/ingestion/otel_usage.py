@@ -170,7 +170,7 @@ def _vercel_usage(attrs: Attributes, gen_ai: dict[str, Any]) -> dict[str, int]:
         "output_reasoning_tokens": _count(attrs.get(_VERCEL_REASONING)),
     }
     providers = json_object(attrs.values.get(_VERCEL_PROVIDER_METADATA))
-    openai, anthropic, bedrock = (providers.get(name) for name in ("openai", "anthropic", "bedrock"))
+    openai, anthropic, bedrock = [providers.get(name) for name in ("openai", "anthropic", "bedrock")]
     found: dict[str, Any] = {}
     if isinstance(openai, dict):
         found.update(
@@ -264,7 +264,7 @@ def span_model_parameters(attrs: Attributes, scope_name: str) -> dict[str, Any] 
     that does not parse gives way to the next source."""
     explicit = _parameters_object(attrs, MODEL_PARAMETERS)
     if scope_name == "ai":  # as text, a list joined with commas (as JavaScript prints them)
-        settings = ((name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS)
+        settings = [(name, attrs.get(lookup)) for name, lookup in _VERCEL_PARAMETERS]
         parameters = {name: js_string(value) for name, value in settings if value is not None}
         if (tier := _vercel_service_tier(attrs)) is not None:
             parameters["service_tier"] = tier  # pricing tiers read it (e.g. OpenAI's priority processing)
