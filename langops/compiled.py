@@ -1,7 +1,7 @@
 """The per-span hot path of ingestion compiled to C by mypyc, used only while it matches its source.
 
-Decoding OTLP spans, mapping them to events, merging events into rows and pricing them is plain
-Python run for every span; compiled, the mapping takes 40% less CPU. The modules stay ordinary
+Decoding OTLP spans, mapping them to events, merging events into rows, pricing and writing them
+is plain Python run for every span; compiled, the mapping takes 40% less CPU. The modules stay ordinary
 Python source (the one place to read and change them): `langops.compiled.main()` (run by
 scripts/setup.sh) compiles MODULES into build/compiled/ and records the SHA-256 of each source and
 the interpreter's version. `install()` (run first thing by the `langops` package, before any app
@@ -39,6 +39,7 @@ MODULES = (
     "apps.ingestion.otel_mapping",
     "apps.ingestion.otel_usage",
     "apps.ingestion.tool_definitions",
+    "apps.ingestion.writer",
 )
 _STAMP = "stamp.json"
 _SETUP = """

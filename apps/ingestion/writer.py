@@ -26,12 +26,11 @@ import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DataError, IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
-from psycopg.adapt import Dumper
-from psycopg.pq import Format
 
 from apps.core.tasks import hand_off
 from apps.costs.catalogue import model_matcher
 from apps.costs.engine import price_row
+from apps.ingestion.encoded_jsonb import EncodedJsonb
 from apps.ingestion.events import EntityEvent
 from apps.ingestion.merge import FIELDS, FIRST, apply_event, apply_first_event, pack_state, unpack_state, without_losers
 from apps.ingestion.normalize import is_update, order_key
@@ -66,7 +65,7 @@ def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], tuple[str, ...
 
 def _blank_row(model: type[models.Model], project_id: str, entity_id: str, now: datetime) -> dict[str, Any]:
     """A row for an id never seen before; every field the merge does not set keeps its default."""
-    values, mutable = _defaults(model)
+    values, mutable = _defaults(model)  # type: ignore[arg-type]  # mypy: a class is hashable
     row = dict(values)
     for name in mutable:
         row[name] = type(values[name])()
@@ -343,16 +342,6 @@ _PG_TYPES = {
 }
 
 
-class _EncodedJsonb(Dumper):
-    """jsonb in binary COPY from JSON already encoded as bytes: the format's version byte, then the text."""
-
-    format = Format.BINARY
-    oid = psycopg.adapters.types["jsonb"].oid
-
-    def dump(self, obj: bytes) -> bytes:
-        return b"\x01" + obj
-
-
 @dataclass(frozen=True)
 class _CopyLayout:
     columns: str  # the quoted column list
@@ -373,7 +362,7 @@ def _copy_layout(model: type[models.Model]) -> _CopyLayout:
         types=tuple(psycopg.adapters.types[_PG_TYPES[c.get_internal_type()]].oid for c in columns),
         json_at=json_at,
         other_at=tuple(i for i in range(len(columns)) if i not in json_at),
-        in_order=itemgetter(*(c.attname for c in columns)),
+        in_order=itemgetter(*[c.attname for c in columns]),
     )
 
 
@@ -421,14 +410,14 @@ def _no_query_while_copying(*_args: Any) -> None:
 def _copy_rows(cursor: Any, target: str, model: type[models.Model], rows: Iterable[dict[str, Any]]) -> None:
     """COPY rows into `target` (PostgreSQL) in the binary format, JSON encoded here (and without
     U+0000 when scrubbing); errors as Django's."""
-    layout = _copy_layout(model)
+    layout = _copy_layout(model)  # type: ignore[arg-type]  # mypy: a class is hashable
     json_at, other_at, state_at, in_order = layout.json_at, layout.other_at, layout.state_at, layout.in_order
     scrub = _MODE.get().scrub
     encode = _json_scrubbed_bytes if scrub else _json_encoder().encode
     if not scrub:
         other_at = ()
     raw = cursor.cursor
-    raw.adapters.register_dumper(None, _EncodedJsonb)  # this cursor's jsonb, by type only
+    raw.adapters.register_dumper(None, EncodedJsonb)  # this cursor's jsonb, by type only
     statement = f"COPY {target} ({layout.columns}) FROM STDIN (FORMAT BINARY)"
     with (
         connection.wrap_database_errors,
@@ -701,7 +690,7 @@ def _ensure_sessions(project_id: str, traces: list[dict[str, Any]], now: datetim
 def _remember_sessions(project_id: str, session_ids: list[str]) -> None:
     if len(_KNOWN_SESSIONS) + len(session_ids) > _KNOWN_SESSIONS_MAX:
         _KNOWN_SESSIONS.clear()
-    _KNOWN_SESSIONS.update(dict.fromkeys((project_id, sid) for sid in session_ids))
+    _KNOWN_SESSIONS.update(dict.fromkeys([(project_id, sid) for sid in session_ids]))
 
 
 _AGGREGATE_SQL = """

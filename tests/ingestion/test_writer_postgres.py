@@ -272,16 +272,18 @@ def test_every_column_type_round_trips_through_the_binary_copy(tenant):
 def test_a_query_while_the_copy_streams_fails_at_once_instead_of_waiting_for_itself(tenant, monkeypatch):
     # Rows are merged and priced while the COPY sends them; the connection is busy with the COPY,
     # so a query there used to hang the thread. It now fails loudly and the write is rolled back.
-    from apps.ingestion import writer
+    # The query is made where every row is priced: when its model is matched against the price
+    # list (a plain Python method; the writer itself is compiled, see langops/compiled.py).
+    from apps.costs.catalogue import Matcher
     from apps.projects.models import Project
 
-    priced = writer.price_row
+    match = Matcher.match
 
-    def price_and_query(row, matcher, **kwargs):
+    def match_and_query(self, model):
         Project.objects.filter(id=tenant.project.id).exists()
-        priced(row, matcher, **kwargs)
+        return match(self, model)
 
-    monkeypatch.setattr(writer, "price_row", price_and_query)
+    monkeypatch.setattr(Matcher, "match", match_and_query)
     batch = [event("generation-create", {"id": "g-q", "traceId": "t-q", "model": "gpt-4o"})]
     with pytest.raises(RuntimeError, match="while a COPY streams"):
         write_events(project_id=tenant.project.id, events=[decode_event(e, scores_only=False)[1] for e in batch])
