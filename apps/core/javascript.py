@@ -1,6 +1,7 @@
 """Values as JavaScript writes them: Langfuse, written in TypeScript, turns values into text with
-String(), and compares and stores that text."""
+String() or JSON.stringify(), and compares, counts and stores that text."""
 
+import json
 from typing import Any
 
 
@@ -15,3 +16,8 @@ def js_string(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(js_string(item) for item in value)
     return str(value)
+
+
+def js_json(value: Any) -> str:
+    """`JSON.stringify(value)`: compact, non-ASCII characters as they are."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

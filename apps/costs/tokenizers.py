@@ -25,6 +25,8 @@ from typing import Any
 
 from django.conf import settings
 
+from apps.core.javascript import js_json
+
 _DATA = Path(__file__).resolve().parent / "data"
 _SOURCES = {
     "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
@@ -108,7 +110,7 @@ def claude_encoding() -> Any:
 
 def _text(value: Any) -> str:
     """Text as it is; anything else as its compact JSON text, as JavaScript writes it."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value if isinstance(value, str) else js_json(value)
 
 
 def _is_chat(value: Any) -> bool:

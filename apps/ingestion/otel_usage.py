@@ -3,10 +3,9 @@ attributes first, then by framework (Genkit, the Vercel AI SDK, Pydantic AI, Ver
 then the generic `gen_ai.usage.*` and `llm.token_count.*` counts (langfuse-api.md 4.4).
 """
 
-import json
 from typing import Any
 
-from apps.core.javascript import js_string
+from apps.core.javascript import js_json, js_string
 from apps.costs.usage import cost_details_from, usage_details_from
 from apps.ingestion.otel_attributes import (
     GENKIT_INPUT,
@@ -316,8 +315,6 @@ def _parameter_values(parameters: dict[str, Any]) -> dict[str, Any]:
     """Model parameters as Langfuse keeps them: numbers and text as they are, anything else as its
     JSON text (as JavaScript writes it)."""
     return {
-        key: value
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool)
-        else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        key: value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else js_json(value)
         for key, value in parameters.items()
     }

@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.core.javascript import js_string
+from apps.core.javascript import js_json, js_string
 
 pytestmark = pytest.mark.core
 
@@ -21,3 +21,7 @@ pytestmark = pytest.mark.core
 )
 def test_js_string(value, text):
     assert js_string(value) == text
+
+
+def test_js_json_is_compact_and_keeps_non_ascii():
+    assert js_json({"a": [1, "東京"], "b": None}) == '{"a":[1,"東京"],"b":null}'
